@@ -1,0 +1,19 @@
+"""Stop Cambriolages API: wiring only (blueprints, middleware). Domain code is in chalicelib/."""
+
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Chalice, Response
+
+from chalicelib.routes import finish_response, operators, public
+
+app = Chalice(app_name="stop-cambriolages")
+app.api.binary_types.append("application/pdf")
+
+app.register_blueprint(public.bp)
+app.register_blueprint(operators.bp)
+
+
+@app.middleware("http")
+def security_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    return finish_response(get_response(event))

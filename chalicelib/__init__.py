@@ -1,0 +1,1 @@
+"""Domain code of the Stop Cambriolages backend (no Chalice imports outside `routes/`)."""

@@ -1,0 +1,124 @@
+"""Typed settings read from the environment, which `.chalice/config.json` sets per stage.
+
+Every value has a local default so that `import app` (and `chalice package`) work with no
+environment at all; secrets have none and are refused where a real stage needs them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MOTO_ACCOUNT_ID = "123456789012"
+DEFAULT_PUSH_HOSTS = (
+    "fcm.googleapis.com",
+    "updates.push.services.mozilla.com",
+    "web.push.apple.com",
+    "*.notify.windows.com",
+)
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = os.environ.get(name, "").strip()
+    return tuple(p.strip() for p in raw.split(",") if p.strip()) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"
+    region: str = "eu-west-3"
+    account_id: str = MOTO_ACCOUNT_ID
+    prefix: str = "stopcamb-local"
+    cognito_user_pool_id: str = ""
+    cognito_client_id: str = ""
+    cognito_jwks_url: str = ""
+    vapid_public_key: str = ""
+    vapid_private_key: str = ""
+    vapid_subject: str = "mailto:opp-ggd34@gendarmerie.interieur.gouv.fr"
+    data_dir: Path = PROJECT_DIR.parent / "shared" / "data"
+    alert_ttl_seconds: int = 86_400
+    subscription_ttl_days: int = 60
+    login_max_failures: int = 5
+    login_lock_seconds: int = 900
+    otv_reminder_days: int = 10
+    webpush_allowed_hosts: tuple[str, ...] = field(default=DEFAULT_PUSH_HOSTS)
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    def table_name(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    def topic_name(self, department: str | None) -> str:
+        """Name of a département's topic, or of the national topic when `department` is None."""
+        return f"{self.prefix}-{'national' if department is None else 'dept-' + department}"
+
+    def topic_arn(self, department: str | None) -> str:
+        return f"arn:aws:sns:{self.region}:{self.account_id}:{self.topic_name(department)}"
+
+    def platform_application_name(self, platform: str) -> str:
+        return f"{self.prefix}-{platform}"
+
+    def platform_application_arn(self, platform: str) -> str:
+        """ARN of the APNs (`ios`) or FCM (`android`) platform application."""
+        kind = {"ios": "APNS", "android": "GCM"}[platform]
+        env = os.environ.get(f"{kind}_PLATFORM_APPLICATION_ARN", "").strip()
+        if env:
+            return env
+        name = self.platform_application_name(platform)
+        return f"arn:aws:sns:{self.region}:{self.account_id}:app/{kind}/{name}"
+
+    @property
+    def webpush_queue_name(self) -> str:
+        return f"{self.prefix}-webpush"
+
+    @property
+    def webpush_dead_letter_queue_name(self) -> str:
+        return f"{self.prefix}-webpush-dlq"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.cognito_jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+
+def _from_environment() -> Settings:
+    env = os.environ.get
+    data_dir = env("DATA_DIR", "").strip()
+    return Settings(
+        stage=env("STAGE", "local"),
+        region=env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "eu-west-3",
+        account_id=env("AWS_ACCOUNT_ID", MOTO_ACCOUNT_ID),
+        prefix=env("RESOURCE_PREFIX", "stopcamb-local"),
+        cognito_user_pool_id=env("COGNITO_USER_POOL_ID", ""),
+        cognito_client_id=env("COGNITO_CLIENT_ID", ""),
+        cognito_jwks_url=env("COGNITO_JWKS_URL", ""),
+        vapid_public_key=env("VAPID_PUBLIC_KEY", ""),
+        vapid_private_key=env("VAPID_PRIVATE_KEY", ""),
+        vapid_subject=env("VAPID_SUBJECT", Settings.vapid_subject),
+        data_dir=Path(data_dir) if data_dir else Settings.data_dir,
+        alert_ttl_seconds=_int("ALERT_TTL_SECONDS", 86_400),
+        subscription_ttl_days=_int("SUBSCRIPTION_TTL_DAYS", 60),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
+        login_lock_seconds=_int("LOGIN_LOCK_SECONDS", 900),
+        otv_reminder_days=_int("OTV_REMINDER_DAYS", 10),
+        webpush_allowed_hosts=_list("WEBPUSH_ALLOWED_HOSTS", DEFAULT_PUSH_HOSTS),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process; tests call `get_settings.cache_clear()` after changing env."""
+    return _from_environment()

@@ -1,0 +1,188 @@
+"""PynamoDB models, one per table, with their indexes declared beside them.
+
+Table names come from the settings (`RESOURCE_PREFIX`), read when this module is imported.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.config import get_settings
+
+_settings = get_settings()
+
+
+class SubscriptionsByTokenIndex(GlobalSecondaryIndex["Subscription"]):
+    """Finds the subscription of a push token (by its hash) so a re-registration reuses it."""
+
+    class Meta:
+        index_name = "by-token"
+        projection = KeysOnlyProjection()
+
+    token_hash = UnicodeAttribute(hash_key=True)
+
+
+class SubscriptionsByAudienceIndex(GlobalSecondaryIndex["Subscription"]):
+    """Pages through the subscriptions of one audience (`34#web`) for the web-push fan-out."""
+
+    class Meta:
+        index_name = "by-audience"
+        projection = AllProjection()
+
+    audience = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+
+
+class Subscription(Model):
+    """A citizen's device or browser: no name, no location, only what delivery needs."""
+
+    class Meta:
+        table_name = _settings.table_name("subscriptions")
+        region = _settings.region
+        billing_mode = "PAY_PER_REQUEST"
+
+    id = UnicodeAttribute(hash_key=True)
+    platform = UnicodeAttribute()  # ios | android | web
+    department = UnicodeAttribute()
+    audience = UnicodeAttribute()  # "<department>#<platform>"
+    token_hash = UnicodeAttribute()  # sha256 of the token or web-push endpoint
+    endpoint_arn = UnicodeAttribute(null=True)  # SNS platform endpoint (mobile)
+    department_subscription_arn = UnicodeAttribute(null=True)
+    national_subscription_arn = UnicodeAttribute(null=True)
+    web_push = JSONAttribute(null=True)  # {"endpoint", "keys": {"p256dh", "auth"}} (web)
+    created_at = UTCDateTimeAttribute()
+    refreshed_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+    by_token = SubscriptionsByTokenIndex()
+    by_audience = SubscriptionsByAudienceIndex()
+
+
+class CurrentAlert(Model):
+    """The one current alert of a département; `revision` only grows (conditional writes)."""
+
+    class Meta:
+        table_name = _settings.table_name("current-alerts")
+        region = _settings.region
+        billing_mode = "PAY_PER_REQUEST"
+
+    department = UnicodeAttribute(hash_key=True)
+    revision = NumberAttribute(default=0)
+    alert_id = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    offence_type = UnicodeAttribute(null=True)
+    sent_by = UnicodeAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    status = UnicodeAttribute(default="active")  # active | retracted
+    log_key = UnicodeAttribute(null=True)  # sort key of the alert's log entry
+
+
+class DeliveryCounts(MapAttribute[str, int]):
+    sent = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    pruned = NumberAttribute(default=0)
+
+
+class AlertLogEntry(Model):
+    """Append-only audit trail of sends, retractions and refusals, newest first per département."""
+
+    class Meta:
+        table_name = _settings.table_name("alert-log")
+        region = _settings.region
+        billing_mode = "PAY_PER_REQUEST"
+
+    department = UnicodeAttribute(hash_key=True)
+    log_key = UnicodeAttribute(range_key=True)  # "<ISO time>#<id>": sorts by time
+    kind = UnicodeAttribute()  # sent | retracted | refused | prevention
+    alert_id = UnicodeAttribute(null=True)
+    revision = NumberAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    offence_type = UnicodeAttribute(null=True)
+    sent_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    findings = JSONAttribute(null=True)
+    delivery_status = UnicodeAttribute(null=True)  # pending | published | failed | superseded
+    delivery_attempts = NumberAttribute(default=0)
+    mobile = JSONAttribute(null=True)  # SNS publish outcome
+    web = DeliveryCounts(null=True)
+
+
+class FeedByTimeIndex(GlobalSecondaryIndex["FeedItem"]):
+    """All published items on one partition, sorted by publication time (the feed is small)."""
+
+    class Meta:
+        index_name = "by-time"
+        projection = AllProjection()
+
+    feed = UnicodeAttribute(hash_key=True)
+    published_at = UnicodeAttribute(range_key=True)  # "<ISO time>#<id>"
+
+
+class FeedItem(Model):
+    """A national feed item published by the OPP of GGD34."""
+
+    class Meta:
+        table_name = _settings.table_name("feed")
+        region = _settings.region
+        billing_mode = "PAY_PER_REQUEST"
+
+    id = UnicodeAttribute(hash_key=True)
+    feed = UnicodeAttribute(default="national")
+    published_at = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    link = UnicodeAttribute(null=True)
+    author = UnicodeAttribute()
+
+    by_time = FeedByTimeIndex()
+
+
+class IdempotencyRecord(Model):
+    """The first answer to a POST carrying an `Idempotency-Key`, replayed on retries."""
+
+    class Meta:
+        table_name = _settings.table_name("idempotency")
+        region = _settings.region
+        billing_mode = "PAY_PER_REQUEST"
+
+    key = UnicodeAttribute(hash_key=True)  # "<user>#<route>#<Idempotency-Key>"
+    fingerprint = UnicodeAttribute()  # hash of the request body
+    status_code = NumberAttribute(null=True)
+    response = JSONAttribute(null=True)
+    completed = BooleanAttribute(default=False)
+    expires_at = TTLAttribute()
+
+
+class Marker(Model):
+    """Small counters and once-only markers: login failures, seasonal reminders already sent."""
+
+    class Meta:
+        table_name = _settings.table_name("markers")
+        region = _settings.region
+        billing_mode = "PAY_PER_REQUEST"
+
+    key = UnicodeAttribute(hash_key=True)
+    hits = NumberAttribute(default=0)
+    first_at = NumberAttribute(default=0)
+    expires_at = TTLAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    Subscription,
+    CurrentAlert,
+    AlertLogEntry,
+    FeedItem,
+    IdempotencyRecord,
+    Marker,
+)

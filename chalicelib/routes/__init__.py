@@ -1,0 +1,172 @@
+"""The HTTP layer: blueprints whose handlers validate input, call domain code and shape answers.
+
+`ApiBlueprint.route` wraps every handler so that an `AppError` becomes `application/problem+json`,
+an unavailable AWS dependency a 503, and anything else a 500 without internals.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.errors import AppError, field_error
+
+if TYPE_CHECKING:
+    from chalicelib.validation import Model
+
+log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; worker-src 'self'; manifest-src 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'self'; object-src 'none'"
+    ),
+    "Strict-Transport-Security": "max-age=31536000",
+}
+_DEPENDENCY_DOWN = (
+    "EndpointConnectionError",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "ConnectionClosedError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "InternalServerError",
+    "InternalErrorException",
+    "InternalError",
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "Throttling",
+    "TooManyRequestsException",
+)
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def problem(error: AppError) -> Response:
+    headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM, **error.headers}
+    return Response(body=json.dumps(error.to_problem(), ensure_ascii=False), status_code=error.status, headers=headers)
+
+
+def _is_dependency_failure(exc: BaseException) -> bool:
+    """botocore/PynamoDB errors meaning AWS is unreachable or overloaded (not our bug)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        names = {type(seen).__name__, str(getattr(seen, "response", {}).get("Error", {}).get("Code", ""))}
+        if names & set(_DEPENDENCY_DOWN):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def guarded(handler: Handler) -> Handler:
+    """Turn exceptions into problem+json answers; never leak a stack trace."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except AppError as error:
+            return problem(error)
+        except Exception as exc:
+            if _is_dependency_failure(exc):
+                log.error("dependency unavailable: %s", type(exc).__name__)
+                return problem(AppError("service_unavailable", headers={"Retry-After": "5"}))
+            log.exception("unhandled error in %s", handler.__name__)
+            return problem(AppError("internal_error"))
+
+    return wrapper  # type: ignore[return-value]
+
+
+class ApiBlueprint(Blueprint):
+    """A blueprint whose routes answer errors as problem+json."""
+
+    def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
+        register = super().route(path, **kwargs)
+
+        def decorator(handler: Handler) -> Handler:
+            register(guarded(handler))
+            return handler
+
+        return decorator
+
+    # -- request helpers -----------------------------------------------------------------------
+
+    def body(self, model: type[Model]) -> Model:
+        """The request body validated against a pydantic model (imported lazily: cold start)."""
+        from chalicelib.validation import parse
+
+        raw = self.current_request.raw_body
+        return parse(model, raw.encode() if isinstance(raw, str) else raw)
+
+    def query(self, name: str) -> str | None:
+        params: Any = self.current_request.query_params or {}
+        value = params.get(name)
+        return value if isinstance(value, str) else None
+
+    def query_int(self, name: str, *, default: int, low: int, high: int) -> int:
+        raw = self.query(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise field_error(name, f"« {name} » doit être un nombre entier.", "invalid_parameter") from None
+        if not low <= value <= high:
+            raise field_error(name, f"« {name} » doit être compris entre {low} et {high}.", "invalid_parameter")
+        return value
+
+    def header(self, name: str) -> str | None:
+        return self.current_request.headers.get(name.lower())
+
+    def operator(self) -> Any:
+        """The authenticated operator of this request (401 otherwise)."""
+        from chalicelib.auth import authenticate
+
+        return authenticate(self.header("authorization"))
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+# Chalice answers some errors itself ({"Code", "Message"}) before our handlers run.
+_CHALICE_ERRORS = {
+    "BadRequestError": "malformed_json",
+    "UnsupportedMediaType": "unsupported_media_type",
+    "NotFoundError": "not_found",
+    "MethodNotAllowedError": "not_found",
+    "InternalServerError": "internal_error",
+}
+
+
+def finish_response(response: Response) -> Response:
+    """Security headers on every answer; Chalice's own English errors rewritten as problem+json."""
+    body = response.body
+    if isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = _CHALICE_ERRORS.get(str(body["Code"]), "internal_error" if response.status_code >= 500 else None)
+        error = AppError(code) if code else AppError("validation_error", "Requête invalide.")
+        if code == "not_found" and response.status_code == 405:
+            error = AppError("not_found", "Méthode non autorisée pour cette ressource.")
+        response = Response(
+            body=json.dumps({**error.to_problem(), "status": response.status_code}, ensure_ascii=False),
+            status_code=response.status_code,
+            headers={**response.headers, "Content-Type": PROBLEM},
+        )
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

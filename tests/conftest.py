@@ -1,0 +1,147 @@
+"""Shared fixtures: an in-process moto AWS bootstrapped once, reset between tests; the Chalice
+test client; operator tokens; token forgers for the authentication matrix."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports chalicelib: a local stage on moto, never a real AWS account.
+os.environ.update(
+    {
+        "STAGE": "local",
+        "RESOURCE_PREFIX": "stopcamb-local",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-3",
+        "AWS_REGION": "eu-west-3",
+    }
+)
+for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "COGNITO_JWKS_URL"):
+    os.environ.pop(_name, None)
+
+import gzip  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from chalicelib import aws as aws_clients  # noqa: E402
+from chalicelib.config import get_settings  # noqa: E402
+
+DEMO_PASSWORD = "Demo-Gendarmerie-2026!"
+
+
+@pytest.fixture(scope="session")
+def aws_session() -> Iterator[dict[str, str]]:
+    """moto for the whole run, with every resource created once by the real bootstrap code."""
+    from tools.bootstrap import create_all
+
+    with mock_aws():
+        aws_clients.reset()
+        get_settings.cache_clear()
+        env = create_all(DEMO_PASSWORD)
+        os.environ.update(env)
+        get_settings.cache_clear()
+        yield env
+
+
+@pytest.fixture
+def aws(aws_session: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A clean AWS for one test: tables emptied, SNS endpoints and deliveries forgotten, queues purged."""
+    _reset_state()
+    yield aws_session
+
+
+def _reset_state() -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns import sns_backends
+    from moto.sqs import sqs_backends
+
+    from chalicelib.auth import KEYS
+    from chalicelib.models import ALL_MODELS
+
+    for model in ALL_MODELS:
+        with model.batch_write() as batch:
+            for item in model.scan():
+                batch.delete(item)
+    backend = sns_backends[DEFAULT_ACCOUNT_ID][get_settings().region]
+    for topic in backend.topics.values():
+        topic.sent_notifications.clear()
+    backend.subscriptions.clear()
+    for application in backend.applications.values():
+        application.endpoints = {}
+    backend.platform_endpoints.clear()
+    for queue in sqs_backends[DEFAULT_ACCOUNT_ID][get_settings().region].queues.values():
+        queue._messages.clear()  # PurgeQueue is limited to once a minute
+    KEYS.clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def client(aws: dict[str, str]) -> Iterator[Any]:
+    """Chalice's test client on the real app, stage `local`."""
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name="local", project_dir=str(Path(__file__).parent.parent)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def operator_token(aws: dict[str, str]) -> Callable[[str], str]:
+    """`operator_token("corg-34")` logs a demo operator in through Cognito and returns its id token."""
+    from chalicelib.auth import login
+
+    cache: dict[str, str] = {}
+
+    def token(username: str) -> str:
+        if username not in cache:
+            cache[username] = login(username, DEMO_PASSWORD)["id_token"]
+        return cache[username]
+
+    return token
+
+
+@pytest.fixture
+def auth_header(operator_token: Callable[[str], str]) -> Callable[[str], dict[str, str]]:
+    def header(username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {operator_token(username)}", "Content-Type": "application/json"}
+
+    return header
+
+
+@pytest.fixture
+def forge_token(aws: dict[str, str]) -> Callable[..., str]:
+    """Signs id tokens with moto's Cognito key (the pool's real JWKS), with claims a test chooses."""
+    import jwt
+    import moto.cognitoidp
+
+    resources = Path(moto.cognitoidp.__file__).parent / "resources"
+    private_jwk = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
+    key = jwt.PyJWK.from_dict(private_jwk).key
+
+    def forge(*, signing_key: Any = None, kid: str | None = None, **overrides: Any) -> str:
+        settings = get_settings()
+        now = int(time.time())
+        claims = {
+            "iss": settings.issuer,
+            "aud": settings.cognito_client_id,
+            "sub": "forged",
+            "token_use": "id",
+            "iat": now,
+            "exp": now + 3600,
+            "cognito:username": "corg-34",
+            "cognito:groups": ["corg-34"],
+        }
+        claims.update(overrides)
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return jwt.encode(claims, signing_key or key, algorithm="RS256", headers={"kid": kid or private_jwk["kid"]})
+
+    return forge

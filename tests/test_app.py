@@ -1,0 +1,75 @@
+"""The HTTP surface shared by every route: health, départements, errors and headers."""
+
+from typing import Any
+
+
+def test_health_is_ok(client: Any) -> None:
+    response = client.http.get("/health")
+    assert response.status_code == 200
+    assert response.json_body == {"status": "ok"}
+
+
+def test_departments_lists_101_with_corsica_and_the_drom(client: Any) -> None:
+    departments = client.http.get("/departments").json_body["departments"]
+    codes = [d["code"] for d in departments]
+    assert len(codes) == 101
+    assert {"2A", "2B", "971", "972", "973", "974", "976"} <= set(codes)
+    assert departments[0] == {"code": "01", "name": "Ain"}
+
+
+def test_every_answer_carries_security_headers(client: Any) -> None:
+    headers = client.http.get("/health").headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+
+
+def test_malformed_json_is_a_french_problem(client: Any) -> None:
+    response = client.http.post("/auth/login", headers={"Content-Type": "application/json"}, body="{oops")
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json_body["detail"] == "Le corps de la requête n'est pas un JSON valide."
+
+
+def test_a_non_json_body_is_a_415_in_french(client: Any) -> None:
+    response = client.http.post("/auth/login", headers={"Content-Type": "text/plain"}, body="x")
+    assert response.status_code == 415
+    assert response.json_body["code"] == "unsupported_media_type"
+    assert "JSON" in response.json_body["detail"]
+
+
+def test_a_wrong_method_is_a_problem_not_an_english_error(client: Any) -> None:
+    response = client.http.delete("/health")
+    assert response.status_code == 405
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json_body["detail"] == "Méthode non autorisée pour cette ressource."
+
+
+def test_an_unexpected_failure_is_a_500_without_internals(client: Any, monkeypatch: Any) -> None:
+    from chalicelib import departements
+
+    def broken() -> None:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(departements, "listing", broken)
+    response = client.http.get("/departments")
+    assert response.status_code == 500
+    assert "secret" not in response.body.decode()
+    assert response.json_body["code"] == "internal_error"
+
+
+def test_an_unreachable_aws_is_a_503(client: Any, monkeypatch: Any) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from chalicelib import departements
+
+    def unreachable() -> None:
+        raise EndpointConnectionError(endpoint_url="https://dynamodb.eu-west-3.amazonaws.com")
+
+    monkeypatch.setattr(departements, "listing", unreachable)
+    response = client.http.get("/departments")
+    assert response.status_code == 503
+    assert response.json_body["code"] == "service_unavailable"
+    assert "amazonaws" not in response.body.decode()
