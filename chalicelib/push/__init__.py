@@ -1,0 +1,73 @@
+"""Push channels behind one small interface (one module per channel, as ntfy lays them out).
+
+- `sns.py`: iOS and Android through SNS platform endpoints: one topic publish per notification.
+- `webpush.py`: browsers through Web Push: batches queued on SQS, sent by a worker.
+
+A notification for a département always carries that département's collapse key, so on every
+channel a new push replaces the previous one; national prevention pushes carry their own key.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+NATIONAL_COLLAPSE_KEY = "prevention-nationale"
+CHANNEL_MODULES = ("chalicelib.push.sns", "chalicelib.push.webpush")
+
+
+def collapse_key(department: str | None) -> str:
+    """Same key for every push of a département (≤ 32 chars, URL-safe base64 alphabet: a Web Push
+    `Topic`, an APNs collapse id and an FCM collapse key/tag at once)."""
+    return NATIONAL_COLLAPSE_KEY if department is None else f"alerte-{department}"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What every channel delivers. `department` None means the national audience."""
+
+    department: str | None
+    title: str
+    body: str
+    kind: str  # "alert" | "retraction" | "prevention"
+    alert_id: str
+    revision: int
+    ttl_seconds: int
+    log_key: str | None = None  # the alert log entry (department, log_key) that counts deliveries
+
+    @property
+    def collapse_key(self) -> str:
+        return collapse_key(self.department)
+
+
+@dataclass
+class DeliveryResult:
+    channel: str
+    ok: bool
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+class Channel(Protocol):
+    name: str
+
+    def deliver(self, notification: Notification) -> DeliveryResult:
+        """Hand the notification to the channel; raise only if nothing could be handed over."""
+        ...
+
+
+def channels() -> list[Channel]:
+    """The channels this deployment has (each module exposes `CHANNEL`)."""
+    found: list[Channel] = []
+    for name in CHANNEL_MODULES:
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as missing:
+            if missing.name != name:
+                raise
+            continue
+        found.append(module.CHANNEL)
+    return found
