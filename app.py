@@ -7,13 +7,14 @@ from chalice import Chalice, Response
 from chalice.app import SQSEvent
 
 from chalicelib.config import get_settings
-from chalicelib.routes import finish_response, operators, public
+from chalicelib.routes import finish_response, operators, public, subscriptions
 
 app = Chalice(app_name="stop-cambriolages")
 app.api.binary_types.append("application/pdf")
 
 app.register_blueprint(public.bp)
 app.register_blueprint(operators.bp)
+app.register_blueprint(subscriptions.bp)
 
 
 @app.middleware("http")

@@ -41,6 +41,7 @@ def add_subscription(subscription: dict[str, Any], department: str = "34", platf
         created_at=now,
         refreshed_at=now,
         expires_at=now + timedelta(days=60),
+        expiry_day=(now + timedelta(days=60)).date().isoformat(),
     )
     item.save()
     return str(item.id)
