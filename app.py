@@ -7,7 +7,7 @@ from chalice import Chalice, Response
 from chalice.app import SQSEvent
 
 from chalicelib.config import get_settings
-from chalicelib.routes import finish_response, operators, public, subscriptions
+from chalicelib.routes import finish_response, operators, public, subscriptions, webpush
 
 app = Chalice(app_name="stop-cambriolages")
 app.api.binary_types.append("application/pdf")
@@ -15,6 +15,7 @@ app.api.binary_types.append("application/pdf")
 app.register_blueprint(public.bp)
 app.register_blueprint(operators.bp)
 app.register_blueprint(subscriptions.bp)
+app.register_blueprint(webpush.bp)
 
 
 @app.middleware("http")

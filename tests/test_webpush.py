@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -172,7 +173,9 @@ def test_an_alert_reaches_the_browser_encrypted_with_its_topic_ttl_and_urgency(
     client: Any, push_service: PushService
 ) -> None:
     subscription = push_service.subscribe()
-    add_subscription(subscription)
+    body = {"platform": "web", "web_push": subscription, "department": "34", "accept_notifications": True}
+    headers = {"Content-Type": "application/json"}
+    assert client.http.post("/subscriptions", headers=headers, body=json.dumps(body)).status_code == 201
     log_key = record_alert(revision=1)
 
     CHANNEL.deliver(notification(log_key=log_key))
