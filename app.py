@@ -3,11 +3,11 @@
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 from chalice.app import SQSEvent
 
 from chalicelib.config import get_settings
-from chalicelib.routes import finish_response, operators, public, subscriptions, webpush
+from chalicelib.routes import corg, finish_response, operators, public, subscriptions, webpush
 
 app = Chalice(app_name="stop-cambriolages")
 app.api.binary_types.append("application/pdf")
@@ -15,6 +15,7 @@ app.api.binary_types.append("application/pdf")
 app.register_blueprint(public.bp)
 app.register_blueprint(operators.bp)
 app.register_blueprint(subscriptions.bp)
+app.register_blueprint(corg.bp)
 app.register_blueprint(webpush.bp)
 
 
@@ -23,8 +24,29 @@ def security_headers(event: Any, get_response: Callable[[Any], Response]) -> Res
     return finish_response(get_response(event))
 
 
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def retry_alert_deliveries(event: Any) -> None:
+    from chalicelib import alerts
+
+    alerts.retry_deliveries()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def sweep_expired_subscriptions(event: Any) -> None:
+    from chalicelib import subscriptions
+
+    subscriptions.sweep_expired()
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def sweep_disabled_endpoints(event: Any) -> None:
+    from chalicelib import subscriptions
+
+    subscriptions.sweep_disabled()
+
+
 @app.on_sqs_message(queue=get_settings().webpush_queue_name, batch_size=4, name="webpush_worker")
 def webpush_worker(event: SQSEvent) -> None:
-    from chalicelib.push import webpush
+    from chalicelib.push.webpush import send_batches
 
-    webpush.send_batches([record.body for record in event], context=event.context)
+    send_batches([record.body for record in event], context=event.context)
