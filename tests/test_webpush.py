@@ -256,6 +256,18 @@ def test_a_retracted_alert_is_not_sent_late_but_its_retraction_is(client: Any, p
     assert [d.json()["kind"] for d in push_service.deliveries()] == ["retraction"]
 
 
+def test_a_prevention_push_to_a_department_is_not_taken_for_a_superseded_alert(
+    client: Any, push_service: PushService
+) -> None:
+    add_subscription(push_service.subscribe())
+    record_alert(revision=4)
+    CHANNEL.deliver(notification(kind="prevention", alert_id="prevention-1", revision=0))
+
+    run_worker(client)
+
+    assert [d.json()["kind"] for d in push_service.deliveries()] == ["prevention"]
+
+
 def test_a_batch_past_its_ttl_is_dropped(aws: Any, push_service: PushService) -> None:
     late = Batch(notification(), expires_at=time.time() - 1, targets=(target(push_service.subscribe()),))
 

@@ -36,6 +36,7 @@ POLICY = Policy()
 LAMBDA_MARGIN_SECONDS = 10.0  # stop sending this long (at most a fifth) before the Lambda times out
 DEFAULT_BUDGET_SECONDS = 60.0
 NATIONAL_LOG_PARTITION = "national"  # alert-log partition of national (department None) pushes
+REVISED_KINDS = ("alert", "retraction")  # revisions of a département's current alert
 
 
 @dataclass(frozen=True)
@@ -223,8 +224,8 @@ def _stale(batch: Batch, now: float, currents: dict[str, Any]) -> str | None:
     if now >= batch.expires_at:
         return "late"
     notification = batch.notification
-    if notification.department is None:
-        return None
+    if notification.department is None or notification.kind not in REVISED_KINDS:
+        return None  # prevention pushes are not revisions of the département's alert
     if notification.department not in currents:
         currents[notification.department] = _current_alert(notification.department)
     current = currents[notification.department]
