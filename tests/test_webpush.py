@@ -393,6 +393,21 @@ def test_an_unreachable_push_service_is_retried_then_redelivered(aws: Any, vapid
     assert (report.sent, report.redelivered) == (0, 1)
 
 
+def test_a_push_service_too_slow_to_answer_is_retried_then_redelivered(
+    aws: Any, push_service: PushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webpush, "POLICY", Policy(tries=2, backoff_seconds=0.01, timeout_seconds=0.2))
+    subscription = push_service.subscribe()
+    push_service.delay(0.5, endpoint=subscription["endpoint"])
+    batch = Batch(notification(), time.time() + 60, (target(subscription),))
+
+    report = webpush.send_batches([batch.body])
+
+    assert (report.sent, report.redelivered) == (0, 1)
+    time.sleep(0.5)  # the service records an attempt when it answers
+    assert len(push_service.attempts(subscription["endpoint"])) == 2
+
+
 def test_counts_of_several_batches_and_workers_add_up(
     client: Any, push_service: PushService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
