@@ -160,6 +160,34 @@ def test_messages_stay_under_the_sqs_size_limit_and_calls_carry_ten_at_most(
     assert calls == [10, 2]
 
 
+def test_a_queue_failure_raises_if_nothing_was_queued_and_is_reported_after_some_was(
+    aws: Any, push_service: PushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    monkeypatch.setattr(webpush, "BATCH_MAX_BYTES", 100)  # one subscription per message
+    monkeypatch.setattr(webpush, "CALL_MAX_BYTES", 100)  # one message per call
+    for _ in range(3):
+        add_subscription(push_service.subscribe())
+    calls: list[int] = []
+    real = webpush._enqueue
+
+    def flaky(url: str, batches: list[Batch], **kwargs: Any) -> None:
+        calls.append(len(batches))
+        if len(calls) >= fail_from:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "SendMessageBatch")
+        real(url, batches, **kwargs)
+
+    monkeypatch.setattr(webpush, "_enqueue", flaky)
+    fail_from = 1
+    with pytest.raises(ClientError):
+        CHANNEL.deliver(notification())
+    calls.clear()
+    fail_from = 3
+    result = CHANNEL.deliver(notification())
+    assert (result.ok, result.detail) == (False, {"batches": 2, "subscriptions": 2})
+
+
 def test_a_department_without_web_subscribers_queues_nothing(aws: Any, vapid: Any) -> None:
     result = CHANNEL.deliver(notification(department="2A"))
     assert (result.ok, result.detail) == (True, {"batches": 0, "subscriptions": 0})

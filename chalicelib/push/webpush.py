@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -133,7 +134,8 @@ def _audience(department: str | None) -> Iterator[tuple[Target, ...]]:
         for item in Subscription.by_audience.query(f"{code}#web", page_size=BATCH_SUBSCRIPTIONS):
             if not item.web_push:
                 continue
-            target = Target(item.id, item.web_push["endpoint"], *_keys(item.web_push))
+            keys = item.web_push["keys"]
+            target = Target(item.id, item.web_push["endpoint"], keys["p256dh"], keys["auth"])
             chunk.append(target)
             size += len(target.id) + len(target.endpoint) + len(target.p256dh) + len(target.auth) + 12
             if len(chunk) == BATCH_SUBSCRIPTIONS or size >= BATCH_MAX_BYTES:
@@ -141,10 +143,6 @@ def _audience(department: str | None) -> Iterator[tuple[Target, ...]]:
                 chunk, size = [], 0
     if chunk:
         yield tuple(chunk)
-
-
-def _keys(web_push: dict[str, Any]) -> tuple[str, str]:
-    return web_push["keys"]["p256dh"], web_push["keys"]["auth"]
 
 
 def _calls(batches: Iterable[Batch]) -> Iterator[list[Batch]]:
@@ -172,8 +170,6 @@ def _enqueue(url: str, batches: list[Batch], *, delay: int = 0) -> None:
 @cache
 def queue_url(name: str) -> str:
     """The URL of a queue of this deployment: from the environment (bootstrap, infra) or SQS."""
-    import os
-
     settings = get_settings()
     known = {
         settings.webpush_queue_name: os.environ.get("WEBPUSH_QUEUE_URL"),
