@@ -5,13 +5,15 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from chalicelib.routes import finish_response, operators, public
+from chalicelib.routes import content, finish_response, operators, otv, public
 
 app = Chalice(app_name="stop-cambriolages")
 app.api.binary_types.append("application/pdf")
 
 app.register_blueprint(public.bp)
 app.register_blueprint(operators.bp)
+app.register_blueprint(content.bp)
+app.register_blueprint(otv.bp)
 
 
 @app.middleware("http")
