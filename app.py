@@ -5,7 +5,7 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from chalicelib.routes import content, finish_response, operators, otv, public
+from chalicelib.routes import content, finish_response, operators, opp, otv, public
 
 app = Chalice(app_name="stop-cambriolages")
 app.api.binary_types.append("application/pdf")
@@ -14,6 +14,7 @@ app.register_blueprint(public.bp)
 app.register_blueprint(operators.bp)
 app.register_blueprint(content.bp)
 app.register_blueprint(otv.bp)
+app.register_blueprint(opp.bp)
 
 
 @app.middleware("http")

@@ -22,8 +22,9 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-# C0/C1 controls except tab and newline, plus the Unicode line/paragraph separators.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# C0/C1 controls except tab and newline, the Unicode line/paragraph separators and the bidi
+# controls (they can make a text read differently from what is stored).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(value: object, *, multiline: bool = False) -> object:
