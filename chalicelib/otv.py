@@ -6,10 +6,11 @@ the dates of absence, the alarm, key holders, a contact person, how to reach the
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_core.core_schema import ValidationInfo
@@ -17,6 +18,11 @@ from pydantic_core.core_schema import ValidationInfo
 from chalicelib.otv_pdf import ONLINE_PROCEDURE, Choice, Section, render
 from chalicelib.otv_pdf import Field as Line
 from chalicelib.validation import Body, clean_text
+
+if TYPE_CHECKING:
+    from chalicelib import feed, holidays
+
+log = logging.getLogger(__name__)
 
 MAX_ABSENCE_MONTHS = 12
 HOME_TYPES = {"maison": "Maison", "appartement": "Appartement", "commerce": "Commerce"}
@@ -268,3 +274,109 @@ def _brigade_section(brigade: dict[str, Any] | None, *, filled: bool) -> Section
 
 def _day(value: date) -> str:
     return value.strftime("%d/%m/%Y")
+
+
+# --- Seasonal reminders ---------------------------------------------------------------------------
+
+REMINDER_AUTHOR = "planificateur-otv"  # the author the alert log and the feed record
+ONLINE_PROCEDURE_URL = "https://www.service-public.fr/particuliers/vosdroits/R43241"
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def send_due_reminders(*, today: date) -> list[str]:
+    """Send the OTV reminder of every period starting in `OTV_REMINDER_DAYS` days or less, once per
+    period: a prevention push (national, or to each département of the period's zone) and a feed
+    item. Returns the ids of the periods reminded now. Periods whose dates are still to confirm
+    are skipped with a warning: the gendarmerie never publishes a date it has not checked."""
+    from chalicelib import holidays
+    from chalicelib.config import get_settings
+
+    sent = []
+    for period in holidays.due(holidays.calendar(), today=today, days_before=get_settings().otv_reminder_days):
+        if period.to_confirm:
+            log.warning("OTV reminder not sent: dates of %s are to confirm in otv_calendar.json", period.id)
+        elif _claim(period):
+            _remind(period)
+            sent.append(period.id)
+    return sent
+
+
+def event_date(timestamp: str) -> date:
+    """The date of a scheduled event's `time` (`2026-12-09T06:00:00Z`)."""
+    return date.fromisoformat(timestamp[:10])
+
+
+def reminder_push_text(period: holidays.Period) -> str:
+    return (
+        f"{period.name}{_zone_suffix(period)} le {french_day(period.start)} : pensez à l'Opération "
+        "Tranquillité Vacances, inscription à votre brigade ou en ligne."
+    )
+
+
+def reminder_feed_item(period: holidays.Period) -> feed.FeedItemBody:
+    from chalicelib import feed
+
+    name = period.name[0].lower() + period.name[1:]
+    body = (
+        f"Les {name} commencent le {french_day(period.start, year=True)}{_zone_suffix(period, long=True)}. "
+        "Pendant votre absence, gendarmes ou policiers peuvent surveiller gratuitement votre logement ou votre "
+        "commerce. Inscrivez-vous en ligne sur service-public.fr ou à votre brigade ou votre commissariat : en "
+        "zone gendarmerie jusqu'à la veille du départ, en zone police au plus tard 3 jours avant. Et n'annoncez "
+        "pas votre départ sur les réseaux sociaux."
+    )
+    title = f"{period.name}{_zone_suffix(period)} : pensez à l'Opération Tranquillité Vacances"
+    return feed.FeedItemBody(title=title, body=body, kind="otv", link=ONLINE_PROCEDURE_URL)
+
+
+def french_day(day: date, *, year: bool = False) -> str:
+    """`samedi 19 décembre` (`1er` for the first of the month), with the year if asked."""
+    number = "1er" if day.day == 1 else str(day.day)
+    text = f"{_WEEKDAYS[day.weekday()]} {number} {_MONTHS[day.month - 1]}"
+    return f"{text} {day.year}" if year else text
+
+
+def _zone_suffix(period: holidays.Period, *, long: bool = False) -> str:
+    if period.zone in (None, "all"):
+        return ""
+    return f" pour la zone {period.zone}" if long else f" (zone {period.zone})"
+
+
+def _claim(period: holidays.Period) -> bool:
+    """Record that this period's reminder is being sent; False if it already was (conditional write)."""
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.models import Marker
+
+    expires = datetime.combine(period.start, datetime.min.time(), tzinfo=UTC) + timedelta(days=400)
+    marker = Marker(
+        f"otv-reminder#{period.id}", hits=1, first_at=int(datetime.now(UTC).timestamp()), expires_at=expires
+    )
+    try:
+        marker.save(condition=Marker.key.does_not_exist())
+    except PutError as exc:
+        if "ConditionalCheckFailed" in str(exc.cause_response_code):
+            return False
+        raise
+    return True
+
+
+def _remind(period: holidays.Period) -> None:
+    """Push and publish; if either fails the claim is released so that tomorrow's run retries."""
+    from chalicelib import feed
+    from chalicelib.models import Marker
+
+    try:
+        feed.push_prevention(
+            reminder_push_text(period),
+            author=REMINDER_AUTHOR,
+            departments=None if period.national else period.departments,
+        )
+        feed.publish(reminder_feed_item(period), author=REMINDER_AUTHOR)
+    except Exception:
+        Marker(f"otv-reminder#{period.id}").delete()
+        raise
+    log.info("OTV reminder sent", extra={"period": period.id, "audiences": len(period.departments) or "national"})
