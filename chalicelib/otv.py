@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, field_validator
 from pydantic_core.core_schema import ValidationInfo
 
-from chalicelib.otv_pdf import ONLINE_PROCEDURE, Choice, Section, render
-from chalicelib.otv_pdf import Field as Line
+from chalicelib import otv_pdf
 from chalicelib.validation import Body, clean_text
 
 if TYPE_CHECKING:
@@ -25,14 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ABSENCE_MONTHS = 12
-HOME_TYPES = {"maison": "Maison", "appartement": "Appartement", "commerce": "Commerce"}
-RESIDENCES = {"principale": "Principale", "secondaire": "Secondaire"}
-REMARKS = {
-    "vehicle_left": "Véhicule laissé sur place",
-    "animals": "Animaux",
-    "light_timers": "Lumières sur programmateur",
-}
-
 # Mainland 0X XX XX XX XX, or international +33 / 0033 and the overseas country codes.
 _PHONE = re.compile(r"^(?:(?:\+|00)(33|262|269|508|590|594|596)|0)([1-9]\d{8})$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
@@ -144,136 +135,21 @@ class OtvForm(Body):
 
 # --- PDFs ----------------------------------------------------------------------------------------
 
-TITLE = "Opération Tranquillité Vacances"
-SUBTITLE = (
-    "Demande de surveillance de votre logement ou de votre commerce pendant votre absence. "
-    "Service gratuit de la gendarmerie et de la police nationales."
-)
-RULES = (
-    "Zone gendarmerie : résidence principale ou secondaire, absence jusqu'à 12 mois, inscription au plus tôt "
-    "45 jours avant le départ et au plus tard la veille. Zone police : résidence principale, absence de 3 jours "
-    "à 3 mois, inscription entre 45 et 3 jours avant le départ. Les modalités peuvent varier localement."
-)
-HANDING_IN = (
-    "Remettez ce formulaire à votre brigade de gendarmerie ou à votre commissariat avec une pièce d'identité "
-    f"et un justificatif de domicile. Inscription aussi possible en ligne : {ONLINE_PROCEDURE}. Toute "
-    "modification se fait auprès de la brigade ou du commissariat dont dépend votre domicile."
-)
-POLICE_ZONE_HINT = (
-    "Brigade la plus proche de votre commune : si votre domicile est en zone police, adressez-vous au commissariat."
-)
-FOOTER = (
-    "Formulaire produit par l'application Stop Cambriolages. Les informations saisies ne sont pas "
-    "conservées par l'application : elles figurent uniquement sur ce document."
-)
-
 
 @cache
 def blank_form() -> bytes:
     """The printable form, to fill in by hand (drawn once per container)."""
-    return render(TITLE, SUBTITLE, _sections(None, None), FOOTER)
+    return otv_pdf.form(None, None)
 
 
 def filled_form(form: OtvForm) -> bytes:
     """The form pre-filled with what the citizen typed, naming the nearest brigade if known."""
-    return render(TITLE, SUBTITLE, _sections(form, nearest_brigade(form)), FOOTER)
+    return otv_pdf.form(form, nearest_brigade(form))
 
 
 def nearest_brigade(form: OtvForm) -> dict[str, Any] | None:
     """TODO(brigades branch): the brigade nearest to the form's commune."""
     return None
-
-
-def _sections(form: OtvForm | None, brigade: dict[str, Any] | None) -> list[Section]:
-    f = form
-    holders: list[Person | None] = list(f.key_holders) if f else []
-    holders += [None] * (3 - len(holders))
-    contact = f.contact_during_absence if f else None
-    return [
-        Section(
-            "1. Demandeur",
-            [
-                [Line("Nom", f.last_name if f else "", 90), Line("Prénom", f.first_name if f else "", 90)],
-                [Line("Téléphone", f.phone if f else "", 70), Line("Courriel", (f.email or "") if f else "", 110)],
-            ],
-        ),
-        Section(
-            "2. Logement à surveiller",
-            [
-                [Line("Adresse", f.address if f else "")],
-                [Line("Code postal", f.postal_code if f else "", 50), Line("Commune", f.commune if f else "", 130)],
-                Choice("Type", list(HOME_TYPES.values()), [HOME_TYPES[f.home_type]] if f else ()),
-                Choice("Résidence", list(RESIDENCES.values()), [RESIDENCES[f.residence]] if f and f.residence else ()),
-            ],
-        ),
-        Section(
-            "3. Absence",
-            [
-                [
-                    Line("Date de départ", _day(f.departure_date) if f else "", 90),
-                    Line("Date de retour", _day(f.return_date) if f else "", 90),
-                ],
-                Choice("Le logement a une alarme", ["Oui", "Non"], (["Oui" if f.alarm else "Non"]) if f else ()),
-            ],
-        ),
-        Section(
-            "4. Personnes ayant les clés ou autorisées à entrer",
-            [
-                [Line("Nom et prénom", p.name if p else "", 115), Line("Téléphone", p.phone if p else "", 65)]
-                for p in holders
-            ],
-        ),
-        Section(
-            "5. Pendant votre absence",
-            [
-                [
-                    Line("Personne à contacter", contact.name if contact else "", 115),
-                    Line("Téléphone", contact.phone if contact else "", 65),
-                ],
-                [
-                    Line(
-                        "Pour vous joindre (téléphone, adresse de séjour)",
-                        (f.reachable_during_absence or "") if f else "",
-                    )
-                ],
-            ],
-        ),
-        Section(
-            "6. Remarques",
-            [
-                Choice(
-                    "À signaler",
-                    list(REMARKS.values()),
-                    [label for key, label in REMARKS.items() if f and getattr(f, key)],
-                ),
-                [Line("Autres remarques", (f.remarks or "") if f else "")],
-            ],
-        ),
-        _brigade_section(brigade, filled=f is not None),
-        Section("Conditions", note=RULES + " " + HANDING_IN),
-        Section("Signature", [[Line("Fait à", "", 70), Line("le", "", 50), Line("Signature", "", 60)]]),
-    ]
-
-
-def _brigade_section(brigade: dict[str, Any] | None, *, filled: bool) -> Section:
-    if brigade is None:
-        hint = "Retrouvez votre brigade dans l'application, rubrique « Brigades »." if filled else ""
-        return Section("Votre brigade ou commissariat", [[Line("Nom et adresse", "")]], note=hint)
-    town = " ".join(str(part) for part in (brigade.get("postal_code"), brigade.get("commune")) if part)
-    address = ", ".join(part for part in (str(brigade.get("address") or ""), town) if part)
-    return Section(
-        "Votre brigade de gendarmerie",
-        [
-            [Line("Brigade", str(brigade.get("name", "")))],
-            [Line("Adresse", address)],
-            [Line("Téléphone", str(brigade.get("phone") or ""))],
-        ],
-        note=POLICE_ZONE_HINT,
-    )
-
-
-def _day(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
 
 
 # --- Seasonal reminders ---------------------------------------------------------------------------
