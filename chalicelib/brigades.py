@@ -228,12 +228,13 @@ class Directory:
         return [hits[target] for target, _ in index.search(names.query_keys(text), limit)]
 
     def _by_code(self, code: str, limit: int) -> list[Hit]:
-        """Postal code first (what people type), then INSEE code, then former INSEE code."""
+        """Postal code first (what people type), then INSEE code; else a former INSEE code (old Seine
+        codes 75xxx, for instance, would otherwise mix suburbs into Paris postal codes)."""
         hits: list[Hit] = [(c, None) for c, _ in self.postal_index.search([code], limit, typo_min_length=None)]
         by_former_code, former_names, _ = self.former
         if code in self.by_insee:
             hits.append((self.by_insee[code], None))
-        if code in by_former_code:
+        if not hits and code in by_former_code:
             hits.append((by_former_code[code], former_names.get(code)))
         unique: dict[int, str | None] = {}
         for commune, matched in hits:
