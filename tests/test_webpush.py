@@ -254,6 +254,31 @@ def test_an_operators_alert_then_its_retraction_reach_a_subscribed_browser(
     assert [entry["delivery"]["web"] for entry in log] == [{"sent": 1, "failed": 0, "pruned": 0}] * 2
 
 
+def test_a_national_prevention_push_reaches_browsers_of_every_department_under_its_own_topic(
+    client: Any, push_service: PushService, auth_header: Callable[[str], dict[str, str]]
+) -> None:
+    from chalicelib.models import AlertLogEntry
+
+    subscriptions = [push_service.subscribe() for _ in range(2)]
+    for subscription, department in zip(subscriptions, ("34", "974"), strict=True):
+        subscribe_browser(client, subscription, department)
+    text = "Vacances : pensez à l'Opération Tranquillité Vacances avant de partir."
+
+    response = client.http.post(
+        "/opp/prevention-push", headers=auth_header("opp-ggd34"), body=json.dumps({"text": text})
+    )
+    assert response.status_code == 201
+    run_worker(client)
+
+    deliveries = push_service.deliveries()
+    assert sorted(d.endpoint for d in deliveries) == sorted(s["endpoint"] for s in subscriptions)
+    assert {(d.topic, d.json()["tag"], d.json()["kind"], d.json()["url"]) for d in deliveries} == {
+        ("prevention-nationale", "prevention-nationale", "prevention", "/")
+    }
+    (entry,) = AlertLogEntry.query("national")
+    assert (entry.web.sent, entry.web.failed, entry.web.pruned) == (2, 0, 0)
+
+
 def test_a_new_alert_replaces_the_previous_one_whose_pending_batch_is_dropped(
     client: Any, push_service: PushService
 ) -> None:
