@@ -344,7 +344,10 @@ def test_subscriptions_answered_404_or_410_are_deleted_and_counted(client: Any, 
     assert counts("34", log_key) == {"sent": 1, "failed": 0, "pruned": 2}
 
 
-def test_server_errors_are_retried_with_growing_backoff_until_sent(client: Any, push_service: PushService) -> None:
+def test_server_errors_are_retried_with_growing_backoff_until_sent(
+    client: Any, push_service: PushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webpush, "POLICY", Policy(backoff_seconds=0.1))  # gaps of ~0.1, 0.2, 0.4 s
     subscription = push_service.subscribe()
     add_subscription(subscription)
     push_service.answer(503, endpoint=subscription["endpoint"], times=3)
