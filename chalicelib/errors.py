@@ -25,11 +25,20 @@ CATALOGUE: dict[str, ErrorKind] = {
         "Numéro de département inconnu : indiquez 01 à 95, 2A, 2B, 971, 972, 973, 974 ou 976.",
     ),
     "invalid_parameter": ErrorKind(400, "Paramètre invalide", "Un paramètre de la requête est invalide."),
+    "outside_territory": ErrorKind(
+        400,
+        "Position hors de France",
+        "Cette position est trop loin de toute commune de France métropolitaine ou d'outre-mer "
+        "(Guadeloupe, Martinique, Guyane, La Réunion, Mayotte) : aucune brigade ne peut être proposée.",
+    ),
     "unauthenticated": ErrorKind(401, "Authentification requise", "Connectez-vous pour accéder à ce service."),
     "invalid_token": ErrorKind(401, "Session invalide", "Votre session est invalide ou expirée : reconnectez-vous."),
     "bad_credentials": ErrorKind(401, "Identifiants incorrects", "Identifiant ou mot de passe incorrect."),
     "forbidden": ErrorKind(403, "Accès refusé", "Vous n'êtes pas autorisé à effectuer cette action."),
     "not_found": ErrorKind(404, "Introuvable", "La ressource demandée n'existe pas."),
+    "not_acceptable": ErrorKind(
+        406, "Format non disponible", "Ce document est un PDF : envoyez l'en-tête « Accept: application/pdf »."
+    ),
     "conflict": ErrorKind(409, "Conflit", "La ressource a été modifiée entre-temps : réessayez."),
     "request_in_progress": ErrorKind(
         409, "Requête en cours", "Une requête avec la même clé d'idempotence est en cours : réessayez dans un instant."

@@ -38,6 +38,15 @@ def vapid_keys() -> dict[str, str]:
     """The local VAPID key pair, generated once and kept in a git-ignored file."""
     if VAPID_FILE.exists():
         return dict(json.loads(VAPID_FILE.read_text()))
+    keys = generate_vapid_keys()
+    STATE_DIR.mkdir(exist_ok=True)
+    VAPID_FILE.write_text(json.dumps(keys, indent=2))
+    VAPID_FILE.chmod(0o600)
+    return keys
+
+
+def generate_vapid_keys() -> dict[str, str]:
+    """A new P-256 pair as web push wants it: raw private scalar and uncompressed public point, base64url."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -46,11 +55,7 @@ def vapid_keys() -> dict[str, str]:
     raw_public = key.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
-    keys = {"private_key": _b64url(raw_private), "public_key": _b64url(raw_public)}
-    STATE_DIR.mkdir(exist_ok=True)
-    VAPID_FILE.write_text(json.dumps(keys, indent=2))
-    VAPID_FILE.chmod(0o600)
-    return keys
+    return {"private_key": _b64url(raw_private), "public_key": _b64url(raw_public)}
 
 
 def _b64url(data: bytes) -> str:
@@ -206,6 +211,7 @@ def serve(port: int, moto_port: int) -> None:
     config = factory.create_config_obj(chalice_stage_name="local")
     app = config.chalice_app
     server = create_local_server(app, config, "127.0.0.1", port)
+    _log_paths_without_query(server)
     server.server.request_queue_size = 128
     api = threading.Thread(target=server.serve_forever, name="api", daemon=True)
     QueuePoller(app, stop).start()
@@ -221,6 +227,21 @@ def serve(port: int, moto_port: int) -> None:
         stop.set()
         server.shutdown()
         moto.stop()
+
+
+def _log_paths_without_query(server: Any) -> None:
+    """`chalice local` logs every request line, query string included: that would log positions
+    (`/brigades/nearest?lat=…&lon=…`). Log the method, path and status only."""
+    import functools
+
+    from chalice.local import ChaliceRequestHandler
+
+    class PathOnlyLog(ChaliceRequestHandler):
+        def log_request(self, code: Any = "-", size: Any = "-") -> None:
+            self.log_message('"%s %s" %s %s', self.command, self.path.split("?", 1)[0], code, size)
+
+    handler = server.server.RequestHandlerClass
+    server.server.RequestHandlerClass = functools.partial(PathOnlyLog, *handler.args, **handler.keywords)
 
 
 def _extra_services() -> list[Any]:

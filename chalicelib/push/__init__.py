@@ -3,8 +3,10 @@
 - `sns.py`: iOS and Android through SNS platform endpoints: one topic publish per notification.
 - `webpush.py`: browsers through Web Push: batches queued on SQS, sent by a worker.
 
-A notification for a département always carries that département's collapse key, so on every
-channel a new push replaces the previous one; national prevention pushes carry their own key.
+An alert (or retraction) for a département always carries that département's collapse key, so on
+every channel a new push replaces the previous one. Prevention pushes (national, or seasonal OTV
+reminders sent to the départements of one school zone) carry the prevention key instead: a newer
+prevention message may replace an older one, never a département's operational alert.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class Notification:
 
     @property
     def collapse_key(self) -> str:
-        return collapse_key(self.department)
+        return collapse_key(None if self.kind == "prevention" else self.department)
 
 
 @dataclass
@@ -75,14 +77,5 @@ def deliver(notification: Notification, *, skip: frozenset[str] = frozenset()) -
 
 
 def channels() -> list[Channel]:
-    """The channels this deployment has (each module exposes `CHANNEL`)."""
-    found: list[Channel] = []
-    for name in CHANNEL_MODULES:
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as missing:
-            if missing.name != name:
-                raise
-            continue
-        found.append(module.CHANNEL)
-    return found
+    """Every channel (each module exposes `CHANNEL`), imported on first use: cold start."""
+    return [import_module(name).CHANNEL for name in CHANNEL_MODULES]
