@@ -214,3 +214,17 @@ def push_service(vapid: dict[str, str]) -> Iterator[Any]:
 
     with PushService(vapid_public_key=vapid["public_key"]) as service:
         yield service
+
+
+@pytest.fixture(scope="session")
+def platform_application() -> Any:
+    """infra/platform_application.py, the custom resource's code (a file, not a package), as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "platform_application", Path(__file__).parent.parent / "infra" / "platform_application.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

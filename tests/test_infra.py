@@ -17,6 +17,7 @@ from chalicelib.auth import ADMIN, CORG_PREFIX, OPP
 from chalicelib.config import Settings
 from tools import iam_actions, infra_gen
 from tools.package import stage_config, template_only
+from tools.stage_secrets import vapid_parameters
 
 PROJECT = Path(__file__).parent.parent
 STAGES = ("dev", "prod")
@@ -63,6 +64,12 @@ def test_the_merged_template_of_every_stage_passes_cfn_lint(templates: dict[str,
 def test_the_generated_blocks_of_the_template_are_up_to_date() -> None:
     text = infra_gen.TEMPLATE.read_text()
     assert infra_gen.render(text) == text, "run: python -m tools.infra_gen"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_name_of_the_local_stage_reaches_a_deployed_template(templates: dict[str, Path], stage: str) -> None:
+    assert "stopcamb-local" not in templates[stage].read_text()
+    assert stage_config(stage)["prefix"] in templates[stage].read_text()
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -165,7 +172,9 @@ def test_every_function_finds_the_stage_resources_in_its_environment(template: d
     assert shared["APNS_PLATFORM_APPLICATION_ARN"] == {"Ref": "ApnsApplication"}
     assert shared["GCM_PLATFORM_APPLICATION_ARN"] == {"Ref": "FcmApplication"}
     assert shared["AWS_ACCOUNT_ID"] == {"Ref": "AWS::AccountId"}
-    assert sub(shared["VAPID_PRIVATE_KEY_PARAMETER"]) == "/${ResourcePrefix}/vapid-private-key"
+    private_key, public_key = vapid_parameters("${ResourcePrefix}")  # where tools.stage_secrets puts them
+    assert sub(shared["VAPID_PRIVATE_KEY_PARAMETER"]) == private_key
+    assert sub(shared["VAPID_PUBLIC_KEY"]) == "{{resolve:ssm:" + public_key + "}}"
     assert "VAPID_PRIVATE_KEY" not in shared
     assert functions(template)
     for function in functions(template).values():

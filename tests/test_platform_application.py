@@ -3,12 +3,10 @@ CloudFormation caught by a local HTTP server standing in for the pre-signed S3 U
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -16,22 +14,12 @@ import pytest
 
 from chalicelib import aws as aws_clients
 
-SOURCE = Path(__file__).parent.parent / "infra" / "platform_application.py"
 APNS_KEY = {
     "signing_key": "-----BEGIN PRIVATE KEY-----\ntest\n-----END PRIVATE KEY-----",
     "key_id": "ABC123DEFG",
     "team_id": "TEAM123456",
     "bundle_id": "fr.gendarmerie.stopcambriolages",
 }
-
-
-@pytest.fixture(scope="module")
-def resource() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("platform_application", SOURCE)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -58,14 +46,14 @@ def cloudformation() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 @pytest.fixture
 def send(
-    resource: ModuleType, cloudformation: tuple[str, list[dict[str, Any]]], aws: dict[str, str]
+    platform_application: ModuleType, cloudformation: tuple[str, list[dict[str, Any]]], aws: dict[str, str]
 ) -> Iterator[Callable[..., dict[str, Any]]]:
     """Sends one CloudFormation request to the handler and returns its answer; the applications
     created are deleted afterwards (moto's state lives for the whole run)."""
     url, answers = cloudformation
 
     def event(request: str, properties: dict[str, str], **extra: Any) -> dict[str, Any]:
-        resource.handler(
+        platform_application.handler(
             {
                 "RequestType": request,
                 "ResponseURL": url,

@@ -3,14 +3,15 @@
     python -m tools.package --stage dev                  # template + zip (needs the package registry)
     python -m tools.package --stage dev --template-only  # template only: offline, for cfn-lint in tests
 
-The full build runs `chalice package --stage <stage> --merge-template <infra/resources.yaml, with the
-stage's prefix pinned> build/<stage>` after copying the search data from `DATA_DIR` into the
-git-ignored `chalicelib/data/` (removed again afterwards), and fails when Chalice says it could not
-install a dependency (it would still exit 0 and leave it out of the zip). It then adds the bytecode
-of every module to the zip: Lambda's task directory is read-only, so without it every cold start
-compiles what it imports (about half the import time of the AWS and PDF libraries). `--template-only` runs
-Chalice's own packager with the zip step replaced by an empty placeholder zip: same resources, same
-merge, no dependency download.
+The full build copies the search data from `DATA_DIR` into the git-ignored `chalicelib/data/`
+(removed again afterwards), runs `chalice package --stage <stage> --merge-template <infra/resources.yaml
+with the stage's prefix pinned> build/<stage>`, and fails when Chalice says it could not install a
+dependency (it would still exit 0 and leave it out of the zip). It then adds every module's bytecode
+to the zip: Lambda's task directory is read-only, so without it each cold start compiles what it
+imports (about half the import time of the AWS and PDF libraries).
+
+`--template-only` runs Chalice's own packager with the zip step replaced by an empty placeholder
+zip: same resources, same merge, no dependency download.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class PackageError(RuntimeError):
 
 
 def stage_config(stage: str) -> dict[str, Any]:
+    """The prefix and data directory a deployable stage gives its functions."""
     config = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
     if stage not in config["stages"] or stage == "local":
         deployable = sorted(s for s in config["stages"] if s != "local")
@@ -196,7 +198,7 @@ def _template_in_process(stage: str, out: str, merge_template: str) -> None:
             resource.filename = str(placeholder)
 
     deployer.DeploymentPackager = PlaceholderPackage
-    factory = CLIFactory(project_dir=str(PROJECT_DIR))
+    factory = CLIFactory(project_dir=str(PROJECT_DIR), environ=os.environ)  # as the chalice CLI does
     config = factory.create_config_obj(stage)
     packager = create_app_packager(config, factory.create_package_options(), "cloudformation", "yaml", merge_template)
     packager.package_app(config, out, stage)
