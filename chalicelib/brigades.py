@@ -13,9 +13,11 @@ nearest brigade of its département to its centre (`"competent_basis": "nearest"
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 import threading
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -327,13 +329,24 @@ class Directory:
 UNIT_FIELDS = ("id", "kind", "name", "address", "postal_code", "commune", "department", "phone", "lat", "lon", "hours")
 
 
-def _columns(path: Path, *names: str) -> list[tuple[str, ...]]:
-    """The named columns of a CSV file (transposed in one pass: much faster than a dict per row)."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        every = list(zip(*reader, strict=True))
-    return [every[header.index(name)] for name in names]
+def _columns(path: Path, *names: str) -> list[Sequence[str]]:
+    """The named columns of a CSV file.
+
+    A file without quotes, carriage returns or ragged rows (the files of data/README.md) is split on
+    commas and newlines in one pass, twice as fast as the csv module; without quotes no field can
+    hold a comma or a newline, so both read the same. Any other file goes through the csv module.
+    """
+    text = path.read_text(encoding="utf-8")
+    first_line, _, body = text.partition("\n")
+    header = first_line.split(",")
+    body = body.rstrip("\n")
+    width = len(header)
+    if '"' in text or "\r" in text or any(line.count(",") != width - 1 for line in body.split("\n")):
+        rows = list(csv.reader(io.StringIO(text)))
+        header, every = rows[0], list(zip(*rows[1:], strict=True))
+        return [every[header.index(name)] for name in names]
+    fields = body.replace("\n", ",").split(",")
+    return [fields[header.index(name) :: width] for name in names]
 
 
 def _units(path: Path, kind: str) -> list[Unit]:

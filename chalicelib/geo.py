@@ -8,7 +8,7 @@ WGS84 ellipsoid.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi / 180 * EARTH_RADIUS_KM
@@ -30,11 +30,13 @@ class PointGrid:
         self.cell = cell_degrees
         self.lats = lats
         self.lons = lons
-        self.cells: dict[tuple[int, int], list[int]] = {}
-        floor, cell = math.floor, cell_degrees
+        # Keys are whole floats (`//` is cheaper than `math.floor`): equal to, and hashed like, the
+        # int keys the search looks up.
+        self.cells: dict[tuple[float, float], list[int]] = {}
+        cell = cell_degrees
         for ident, lat, lon in zip(range(len(lats)), lats, lons, strict=True):
             if lat is not None and lon is not None:
-                self.cells.setdefault((floor(lat / cell), floor(lon / cell)), []).append(ident)
+                self.cells.setdefault((lat // cell, lon // cell), []).append(ident)
         rows = [row for row, _ in self.cells] or [0]
         columns = [column for _, column in self.cells] or [0]
         self.bounds = (min(rows), max(rows), min(columns), max(columns))
@@ -47,41 +49,47 @@ class PointGrid:
         costs a few rings, never a scan of the world.
         """
         cell = self.cell
-        row, column = math.floor(lat / cell), math.floor(lon / cell)
+        row, column = int(lat // cell), int(lon // cell)
         first_row, last_row, first_column, last_column = self.bounds
-        if max(first_row - row, row - last_row - 1) * cell * KM_PER_DEGREE > max_km:
+        reach = max_km / KM_PER_DEGREE  # in degrees of latitude, like every distance below
+        if max(first_row - row, row - last_row - 1) * cell > reach:
             return []  # north or south of every point by more than max_km
         last_ring = max(row - first_row, last_row - row, column - first_column, last_column - column)
         # Distances are measured in a plane scaled for the query's latitude; in that same plane no
         # point outside the searched square is nearer than the square's nearest edge.
         scale = math.cos(math.radians(lat))
         lats, lons, cells = self.lats, self.lons, self.cells
-        best: list[tuple[float, int]] = []
+        best: list[tuple[float, int]] = []  # (squared distance, id)
         ring = 0
         while True:
             for key in _ring(row, column, ring):
                 for ident in cells.get(key, ()):
                     dy = lats[ident] - lat  # type: ignore[operator]
                     dx = (lons[ident] - lon) * scale  # type: ignore[operator]
-                    best.append((KM_PER_DEGREE * math.sqrt(dy * dy + dx * dx), ident))
-            best.sort()
-            del best[count:]
-            edge_km = KM_PER_DEGREE * min(
+                    best.append((dy * dy + dx * dx, ident))
+            if len(best) > count:
+                best.sort()
+                del best[count:]
+            edge = min(
                 lat - (row - ring) * cell,
                 (row + ring + 1) * cell - lat,
                 (lon - (column - ring) * cell) * scale,
                 ((column + ring + 1) * cell - lon) * scale,
             )
-            if (len(best) == count and best[-1][0] <= edge_km) or edge_km > max_km or ring >= last_ring:
-                return [b for b in best if b[0] <= max_km]
+            if (len(best) == count and max(best)[0] <= edge * edge) or edge > reach or ring >= last_ring:
+                best.sort()
+                return [(KM_PER_DEGREE * math.sqrt(d), i) for d, i in best if d <= reach * reach]
             ring += 1
 
 
-def _ring(row: int, column: int, radius: int) -> Iterator[tuple[int, int]]:
+def _ring(row: int, column: int, radius: int) -> Iterable[tuple[int, int]]:
     """The cells at Chebyshev distance `radius` from (row, column)."""
     if radius == 0:
-        yield row, column
-        return
+        return ((row, column),)
+    return _ring_edges(row, column, radius)
+
+
+def _ring_edges(row: int, column: int, radius: int) -> Iterator[tuple[int, int]]:
     for c in range(column - radius, column + radius + 1):
         yield row - radius, c
         yield row + radius, c
