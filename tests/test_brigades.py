@@ -350,3 +350,22 @@ def test_an_official_service_unknown_to_the_directory_is_given_by_name(with_comp
 def test_communes_absent_from_the_file_keep_the_estimate(with_competence: brigades.Directory) -> None:
     _, basis = with_competence.competent(with_competence.by_insee["34172"])
     assert basis == "nearest"
+
+
+# -- reading the files ---------------------------------------------------------------------------------------
+
+
+def test_plain_and_quoted_csv_files_read_the_same_columns(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.csv"
+    plain.write_text("a,b,c\n1,x,\n2,y,z\n", encoding="utf-8")
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('a,b,c\n1,x,\n2,"y, with a comma",z\n', encoding="utf-8")
+    assert [list(c) for c in brigades._columns(plain, "c", "a")] == [["", "z"], ["1", "2"]]
+    assert [list(c) for c in brigades._columns(quoted, "b")] == [["x", "y, with a comma"]]
+
+
+def test_a_ragged_csv_file_is_refused(tmp_path: Path) -> None:
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2,3\n4\n", encoding="utf-8")
+    with pytest.raises(ValueError):
+        brigades._columns(ragged, "a")
