@@ -72,8 +72,7 @@ def nearest_for_place(text: str) -> Unit | None:
     """The competent unit for a commune name or postal code typed in a form (best match), or None."""
     found = directory()
     hits = found.search(text, 1)
-    competent = found.competent(hits[0][0])[0] if hits else None
-    return dict(competent) if competent else None
+    return found.commune_view(*hits[0])["competent"] if hits else None
 
 
 # -- the loaded data ---------------------------------------------------------------------------------
@@ -315,7 +314,7 @@ class Directory:
             "postal_codes": self.postal_codes[commune].split("|") if self.postal_codes[commune] else [],
             "lat": self.lat[commune],
             "lon": self.lon[commune],
-            "competent": unit,
+            "competent": dict(unit) if unit else None,  # callers may change their copy
             "competent_basis": basis,
             "police_zone": self.city(commune) in self.police_by_city,
         }
