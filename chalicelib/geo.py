@@ -8,10 +8,13 @@ WGS84 ellipsoid.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
+from typing import Generic, TypeVar
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi / 180 * EARTH_RADIUS_KM
+
+Ident = TypeVar("Ident")
 
 # WGS84 ellipsoid
 _A = 6378137.0
@@ -19,29 +22,22 @@ _F = 1 / 298.257223563
 _B = _A * (1 - _F)
 
 
-class PointGrid:
-    """Points bucketed in cells of `cell_degrees`; searched ring by ring around the query.
+class PointGrid(Generic[Ident]):
+    """Points `(lat, lon, id)` bucketed in cells of `cell_degrees`, searched ring by ring around a
+    query. Ids are returned with the distances: they must be comparable (ints, strings)."""
 
-    Points are identified by their position in the sequences given; points without coordinates
-    (None) are left out.
-    """
-
-    def __init__(self, lats: Sequence[float | None], lons: Sequence[float | None], *, cell_degrees: float):
-        self.cell = cell_degrees
-        self.lats = lats
-        self.lons = lons
+    def __init__(self, points: Iterable[tuple[float, float, Ident]], *, cell_degrees: float):
+        self.cell = cell = cell_degrees
         # Keys are whole floats (`//` is cheaper than `math.floor`): equal to, and hashed like, the
         # int keys the search looks up.
-        self.cells: dict[tuple[float, float], list[int]] = {}
-        cell = cell_degrees
-        for ident, lat, lon in zip(range(len(lats)), lats, lons, strict=True):
-            if lat is not None and lon is not None:
-                self.cells.setdefault((lat // cell, lon // cell), []).append(ident)
+        self.cells: dict[tuple[float, float], list[tuple[float, float, Ident]]] = {}
+        for point in points:
+            self.cells.setdefault((point[0] // cell, point[1] // cell), []).append(point)
         rows = [row for row, _ in self.cells] or [0]
         columns = [column for _, column in self.cells] or [0]
         self.bounds = (min(rows), max(rows), min(columns), max(columns))
 
-    def nearest(self, lat: float, lon: float, *, count: int = 1, max_km: float) -> list[tuple[float, int]]:
+    def nearest(self, lat: float, lon: float, *, count: int = 1, max_km: float) -> list[tuple[float, Ident]]:
         """Up to `count` `(approximate km, id)`, nearest first, within `max_km`.
 
         Rings of cells are searched until the `count` best are nearer than the edge of the searched
@@ -58,14 +54,14 @@ class PointGrid:
         # Distances are measured in a plane scaled for the query's latitude; in that same plane no
         # point outside the searched square is nearer than the square's nearest edge.
         scale = math.cos(math.radians(lat))
-        lats, lons, cells = self.lats, self.lons, self.cells
-        best: list[tuple[float, int]] = []  # (squared distance, id)
+        cells = self.cells
+        best: list[tuple[float, Ident]] = []  # (squared distance, id)
         ring = 0
         while True:
             for key in _ring(row, column, ring):
-                for ident in cells.get(key, ()):
-                    dy = lats[ident] - lat  # type: ignore[operator]
-                    dx = (lons[ident] - lon) * scale  # type: ignore[operator]
+                for point_lat, point_lon, ident in cells.get(key, ()):
+                    dy = point_lat - lat
+                    dx = (point_lon - lon) * scale
                     best.append((dy * dy + dx * dx, ident))
             if len(best) > count:
                 best.sort()

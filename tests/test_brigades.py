@@ -181,8 +181,7 @@ def test_the_estimated_competent_brigade_is_the_nearest_of_the_department() -> N
     commune = first("L'Abergement-Clémenciat")
     competent = commune["competent"]
     near = brigades.directory().brigade_grid.nearest(commune["lat"], commune["lon"], count=20, max_km=100)
-    same_department = [brigades.directory().brigades[i]["id"] for _, i in near]
-    same_department = [i for i in same_department if brigades.unit(i)["department"] == "01"]
+    same_department = [i for _, i in near if brigades.unit(i)["department"] == "01"]
     assert competent["id"] == same_department[0]
 
 
