@@ -3,8 +3,10 @@
 - `sns.py`: iOS and Android through SNS platform endpoints: one topic publish per notification.
 - `webpush.py`: browsers through Web Push: batches queued on SQS, sent by a worker.
 
-A notification for a département always carries that département's collapse key, so on every
-channel a new push replaces the previous one; national prevention pushes carry their own key.
+An alert (or retraction) for a département always carries that département's collapse key, so on
+every channel a new push replaces the previous one. Prevention pushes (national, or seasonal OTV
+reminders sent to the départements of one school zone) carry the prevention key instead: a newer
+prevention message may replace an older one, never a département's operational alert.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class Notification:
 
     @property
     def collapse_key(self) -> str:
-        return collapse_key(self.department)
+        return collapse_key(None if self.kind == "prevention" else self.department)
 
 
 @dataclass
@@ -57,6 +59,21 @@ class Channel(Protocol):
     def deliver(self, notification: Notification) -> DeliveryResult:
         """Hand the notification to the channel; raise only if nothing could be handed over."""
         ...
+
+
+def deliver(notification: Notification, *, skip: frozenset[str] = frozenset()) -> dict[str, DeliveryResult]:
+    """Hand a notification to every channel (but those in `skip`, already done); a channel that
+    raises is reported as failed, never stops the others."""
+    results: dict[str, DeliveryResult] = {}
+    for channel in channels():
+        if channel.name in skip:
+            continue
+        try:
+            results[channel.name] = channel.deliver(notification)
+        except Exception as exc:
+            log.warning("push channel %s failed: %s", channel.name, type(exc).__name__)
+            results[channel.name] = DeliveryResult(channel.name, False, {"error": type(exc).__name__})
+    return results
 
 
 def channels() -> list[Channel]:
