@@ -3,18 +3,41 @@
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
-from chalicelib.routes import finish_response, operators, pages, public
+from chalicelib.routes import corg, finish_response, operators, pages, public, subscriptions
 
 app = Chalice(app_name="stop-cambriolages")
 app.api.binary_types.append("application/pdf")
 
 app.register_blueprint(public.bp)
 app.register_blueprint(operators.bp)
+app.register_blueprint(subscriptions.bp)
+app.register_blueprint(corg.bp)
 app.register_blueprint(pages.bp)
 
 
 @app.middleware("http")
 def security_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
     return finish_response(get_response(event))
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def retry_alert_deliveries(event: Any) -> None:
+    from chalicelib import alerts
+
+    alerts.retry_deliveries()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def sweep_expired_subscriptions(event: Any) -> None:
+    from chalicelib import subscriptions
+
+    subscriptions.sweep_expired()
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def sweep_disabled_endpoints(event: Any) -> None:
+    from chalicelib import subscriptions
+
+    subscriptions.sweep_disabled()

@@ -43,6 +43,18 @@ class SubscriptionsByAudienceIndex(GlobalSecondaryIndex["Subscription"]):
     id = UnicodeAttribute(range_key=True)
 
 
+class SubscriptionsByExpiryIndex(GlobalSecondaryIndex["Subscription"]):
+    """Finds the subscriptions expiring on a day, so the sweep releases their SNS endpoint before
+    DynamoDB's TTL deletes the item (TTL alone would leave the endpoint subscribed)."""
+
+    class Meta:
+        index_name = "by-expiry"
+        projection = KeysOnlyProjection()
+
+    expiry_day = UnicodeAttribute(hash_key=True)  # "YYYY-MM-DD" of expires_at
+    id = UnicodeAttribute(range_key=True)
+
+
 class Subscription(Model):
     """A citizen's device or browser: no name, no location, only what delivery needs."""
 
@@ -63,9 +75,11 @@ class Subscription(Model):
     created_at = UTCDateTimeAttribute()
     refreshed_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+    expiry_day = UnicodeAttribute()
 
     by_token = SubscriptionsByTokenIndex()
     by_audience = SubscriptionsByAudienceIndex()
+    by_expiry = SubscriptionsByExpiryIndex()
 
 
 class CurrentAlert(Model):
@@ -84,7 +98,10 @@ class CurrentAlert(Model):
     sent_by = UnicodeAttribute(null=True)
     sent_at = UTCDateTimeAttribute(null=True)
     status = UnicodeAttribute(default="active")  # active | retracted
-    log_key = UnicodeAttribute(null=True)  # sort key of the alert's log entry
+    retracted_at = UTCDateTimeAttribute(null=True)
+    log_key = UnicodeAttribute(null=True)  # sort key of the log entry of this revision
+    delivery_status = UnicodeAttribute(null=True)  # pending | retrying | published | failed | expired
+    delivery_attempted_at = UTCDateTimeAttribute(null=True)
 
 
 class DeliveryCounts(MapAttribute[str, int]):
@@ -111,10 +128,11 @@ class AlertLogEntry(Model):
     sent_by = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     findings = JSONAttribute(null=True)
-    delivery_status = UnicodeAttribute(null=True)  # pending | published | failed | superseded
+    delivery_status = UnicodeAttribute(null=True)  # pending | retrying | published | failed | superseded | expired
     delivery_attempts = NumberAttribute(default=0)
-    mobile = JSONAttribute(null=True)  # SNS publish outcome
+    channels = JSONAttribute(null=True)  # {channel name: {"ok": bool, ...}} from chalicelib.push.deliver
     web = DeliveryCounts(null=True)
+    expires_at = TTLAttribute(null=True)  # kept one year (CNIL: logs 6 to 12 months)
 
 
 class FeedByTimeIndex(GlobalSecondaryIndex["FeedItem"]):

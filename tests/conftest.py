@@ -145,3 +145,45 @@ def forge_token(aws: dict[str, str]) -> Callable[..., str]:
         return jwt.encode(claims, signing_key or key, algorithm="RS256", headers={"kid": kid or private_jwk["kid"]})
 
     return forge
+
+
+@pytest.fixture
+def published(aws: dict[str, str]) -> Callable[[str | None], list[dict[str, Any]]]:
+    """What SNS received on a département's topic (None: national), read from moto's backend since
+    a topic publish is not copied to the endpoints: one dict per publish with `message` (each
+    platform's payload decoded) and `attributes` ({name: value})."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns import sns_backends
+
+    def read(department: str | None) -> list[dict[str, Any]]:
+        settings = get_settings()
+        topic = sns_backends[DEFAULT_ACCOUNT_ID][settings.region].topics[settings.topic_arn(department)]
+        found = []
+        for message_id, message, _subject, attributes, _group in topic.sent_notifications:
+            structure = json.loads(message)
+            decoded = {k: v if k == "default" else json.loads(v) for k, v in structure.items()}
+            values = {name: a["Value"] for name, a in (attributes or {}).items()}
+            found.append({"message_id": message_id, "message": decoded, "attributes": values})
+        return found
+
+    return read
+
+
+@pytest.fixture
+def atomic_aws(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """One mocked AWS request at a time, as each request is atomic in AWS: moto's in-process
+    DynamoDB is not thread-safe (a cancelled transaction restores a snapshot of the whole table,
+    erasing what other threads wrote meanwhile). Threads still interleave between requests."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    serve = BotocoreStubber.__call__
+
+    def one_at_a_time(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return serve(self, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", one_at_a_time)
+    return aws
