@@ -1,0 +1,258 @@
+"""Opération Tranquillité Vacances: the registration form (blank or pre-filled PDF, never stored).
+
+The form asks what CONTENT.md lists: identity and contact details, the home's address and type,
+the dates of absence, the alarm, key holders, a contact person, how to reach the applicant, remarks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_core.core_schema import ValidationInfo
+
+from chalicelib import otv_pdf
+from chalicelib.validation import Body, clean_text
+
+if TYPE_CHECKING:
+    from chalicelib import feed, holidays
+
+log = logging.getLogger(__name__)
+
+MAX_ABSENCE_MONTHS = 12
+# Mainland 0X XX XX XX XX, or international +33 / 0033 and the overseas country codes.
+_PHONE = re.compile(r"^(?:(?:\+|00)(33|262|269|508|590|594|596)|0)([1-9]\d{8})$")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+_POSTAL_CODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5])\d{3}$|^97[1-6]\d{2}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+def french_phone(value: str) -> str:
+    """A French phone number written as `06 12 34 56 78` (or `+262 6 92 ...` abroad), else ValueError."""
+    match = _PHONE.match(_PHONE_SEPARATORS.sub("", value))
+    if not match:
+        raise ValueError("Numéro de téléphone invalide : 10 chiffres attendus (ex. 06 12 34 56 78).")
+    country, digits = match.groups()
+    pairs = " ".join(digits[i : i + 2] for i in range(1, 9, 2))
+    return f"+{country} {digits[0]} {pairs}" if country else f"0{digits[0]} {pairs}"
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus whole months, clamped to the month's end (31 March + 11 months = 29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has at least 28 days")
+
+
+def today() -> date:
+    """The current date (UTC: a Paris evening may already count as tomorrow, never the reverse)."""
+    return datetime.now(UTC).date()
+
+
+class Person(Body):
+    name: str = Field(min_length=1, max_length=80)
+    phone: str = Field(min_length=1, max_length=25)
+
+    _clean = field_validator("name", mode="before")(clean_text)
+    _phone = field_validator("phone")(french_phone)
+
+
+class OtvForm(Body):
+    """What a citizen types into the OTV form; validated, turned into a PDF, then forgotten."""
+
+    last_name: str = Field(min_length=1, max_length=60)
+    first_name: str = Field(min_length=1, max_length=60)
+    phone: str = Field(min_length=1, max_length=25)
+    email: str | None = Field(default=None, max_length=254)
+    address: str = Field(min_length=1, max_length=200)
+    postal_code: str
+    commune: str = Field(min_length=1, max_length=80)
+    home_type: Literal["maison", "appartement", "commerce"]
+    residence: Literal["principale", "secondaire"] | None = None
+    departure_date: date
+    return_date: date
+    alarm: bool = False
+    key_holders: list[Person] = Field(default_factory=list, max_length=3)
+    contact_during_absence: Person | None = None
+    reachable_during_absence: str | None = Field(default=None, max_length=200)
+    vehicle_left: bool = False
+    animals: bool = False
+    light_timers: bool = False
+    remarks: str | None = Field(default=None, max_length=500)
+
+    _clean = field_validator(
+        "last_name", "first_name", "email", "address", "commune", "reachable_during_absence", mode="before"
+    )(clean_text)
+    _phone = field_validator("phone")(french_phone)
+
+    @field_validator("remarks", mode="before")
+    @classmethod
+    def _multiline(cls, value: object) -> object:
+        return clean_text(value, multiline=True)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value and not _EMAIL.match(value):
+            raise ValueError("Adresse électronique invalide (ex. nom@exemple.fr).")
+        return value or None
+
+    @field_validator("postal_code")
+    @classmethod
+    def _postal_code(cls, value: str) -> str:
+        if not _POSTAL_CODE.match(value):
+            raise ValueError("Code postal invalide : 5 chiffres attendus (ex. 34000).")
+        return value
+
+    @field_validator("departure_date")
+    @classmethod
+    def _future(cls, value: date) -> date:
+        if value <= today():
+            raise ValueError("La date de départ doit être postérieure à aujourd'hui.")
+        return value
+
+    @field_validator("return_date")
+    @classmethod
+    def _after_departure(cls, value: date, info: ValidationInfo) -> date:
+        departure = info.data.get("departure_date")
+        if departure is None:
+            return value
+        if value <= departure:
+            raise ValueError("La date de retour doit être postérieure à la date de départ.")
+        if value > add_months(departure, MAX_ABSENCE_MONTHS):
+            raise ValueError(f"L'absence ne peut pas dépasser {MAX_ABSENCE_MONTHS} mois.")
+        return value
+
+
+# --- PDFs ----------------------------------------------------------------------------------------
+
+
+@cache
+def blank_form() -> bytes:
+    """The printable form, to fill in by hand (drawn once per container)."""
+    return otv_pdf.form(None, None)
+
+
+def filled_form(form: OtvForm) -> bytes:
+    """The form pre-filled with what the citizen typed, naming the nearest brigade if known."""
+    return otv_pdf.form(form, nearest_brigade(form))
+
+
+def nearest_brigade(form: OtvForm) -> dict[str, Any] | None:
+    """TODO(brigades branch): the brigade nearest to the form's commune."""
+    return None
+
+
+# --- Seasonal reminders ---------------------------------------------------------------------------
+
+REMINDER_AUTHOR = "planificateur-otv"  # the author the alert log and the feed record
+ONLINE_PROCEDURE_URL = "https://www.service-public.fr/particuliers/vosdroits/R43241"
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def send_due_reminders(*, today: date) -> list[str]:
+    """Send the OTV reminder of every period starting in `OTV_REMINDER_DAYS` days or less, once per
+    period: a prevention push (national, or to each département of the period's zone) and a feed
+    item. Returns the ids of the periods reminded now. Periods whose dates are still to confirm
+    are skipped with a warning: the gendarmerie never publishes a date it has not checked."""
+    from chalicelib import holidays
+    from chalicelib.config import get_settings
+
+    sent = []
+    for period in holidays.due(holidays.calendar(), today=today, days_before=get_settings().otv_reminder_days):
+        if period.to_confirm:
+            log.warning("OTV reminder not sent: dates of %s are to confirm in otv_calendar.json", period.id)
+        elif _claim(period):
+            _remind(period)
+            sent.append(period.id)
+    return sent
+
+
+def event_date(timestamp: str) -> date:
+    """The date of a scheduled event's `time` (`2026-12-09T06:00:00Z`)."""
+    return date.fromisoformat(timestamp[:10])
+
+
+def reminder_push_text(period: holidays.Period) -> str:
+    return (
+        f"{period.name}{_zone_suffix(period)} le {french_day(period.start)} : pensez à l'Opération "
+        "Tranquillité Vacances, inscription à votre brigade ou en ligne."
+    )
+
+
+def reminder_feed_item(period: holidays.Period) -> feed.FeedItemBody:
+    from chalicelib import feed
+
+    name = period.name[0].lower() + period.name[1:]
+    body = (
+        f"Les {name} commencent le {french_day(period.start, year=True)}{_zone_suffix(period, long=True)}. "
+        "Pendant votre absence, gendarmes ou policiers peuvent surveiller gratuitement votre logement ou votre "
+        "commerce. Inscrivez-vous en ligne sur service-public.fr ou à votre brigade ou votre commissariat : en "
+        "zone gendarmerie jusqu'à la veille du départ, en zone police au plus tard 3 jours avant. Et n'annoncez "
+        "pas votre départ sur les réseaux sociaux."
+    )
+    title = f"{period.name}{_zone_suffix(period)} : pensez à l'Opération Tranquillité Vacances"
+    return feed.FeedItemBody(title=title, body=body, kind="otv", link=ONLINE_PROCEDURE_URL)
+
+
+def french_day(day: date, *, year: bool = False) -> str:
+    """`samedi 19 décembre` (`1er` for the first of the month), with the year if asked."""
+    number = "1er" if day.day == 1 else str(day.day)
+    text = f"{_WEEKDAYS[day.weekday()]} {number} {_MONTHS[day.month - 1]}"
+    return f"{text} {day.year}" if year else text
+
+
+def _zone_suffix(period: holidays.Period, *, long: bool = False) -> str:
+    if period.zone in (None, "all"):
+        return ""
+    return f" pour la zone {period.zone}" if long else f" (zone {period.zone})"
+
+
+def _claim(period: holidays.Period) -> bool:
+    """Record that this period's reminder is being sent; False if it already was (conditional write)."""
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.models import Marker
+
+    expires = datetime.combine(period.start, datetime.min.time(), tzinfo=UTC) + timedelta(days=400)
+    marker = Marker(
+        f"otv-reminder#{period.id}", hits=1, first_at=int(datetime.now(UTC).timestamp()), expires_at=expires
+    )
+    try:
+        marker.save(condition=Marker.key.does_not_exist())
+    except PutError as exc:
+        if "ConditionalCheckFailed" in str(exc.cause_response_code):
+            return False
+        raise
+    return True
+
+
+def _remind(period: holidays.Period) -> None:
+    """Push and publish; if either fails the claim is released so that tomorrow's run retries."""
+    from chalicelib import feed
+    from chalicelib.models import Marker
+
+    try:
+        feed.push_prevention(
+            reminder_push_text(period),
+            author=REMINDER_AUTHOR,
+            departments=None if period.national else period.departments,
+        )
+        feed.publish(reminder_feed_item(period), author=REMINDER_AUTHOR)
+    except Exception:
+        Marker(f"otv-reminder#{period.id}").delete()
+        raise
+    log.info("OTV reminder sent", extra={"period": period.id, "audiences": len(period.departments) or "national"})

@@ -1,0 +1,335 @@
+"""OTV form: the blank and pre-filled PDFs (opened with pypdf) and the validation of each field."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from chalicelib import departements, holidays, otv, rules
+from chalicelib.models import AlertLogEntry
+
+PDF_HEADERS = {"Content-Type": "application/json", "Accept": "application/pdf"}
+
+
+def pdf_text(body: bytes) -> str:
+    """The text of every page, whitespace collapsed (lines wrap anywhere)."""
+    reader = PdfReader(io.BytesIO(body))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def a_form(**overrides: Any) -> dict[str, Any]:
+    departure = date.today() + timedelta(days=20)
+    form = {
+        "last_name": "Dupont",
+        "first_name": "Zoé",
+        "phone": "06.12.34.56.78",
+        "email": "zoe.dupont@exemple.fr",
+        "address": "3 rue des Lilas",
+        "postal_code": "34000",
+        "commune": "Montpellier",
+        "home_type": "appartement",
+        "residence": "principale",
+        "departure_date": departure.isoformat(),
+        "return_date": (departure + timedelta(days=14)).isoformat(),
+        "alarm": True,
+        "key_holders": [{"name": "Jean Martin", "phone": "04 67 11 22 33"}],
+        "contact_during_absence": {"name": "Léa Cœurdevey", "phone": "+33 7 01 02 03 04"},
+        "reachable_during_absence": "Camping des Flots bleus, Agde",
+        "animals": True,
+        "remarks": "Voiture grise garée devant.\nVolets programmés.",
+    }
+    form.update(overrides)
+    return form
+
+
+def post_form(client: Any, form: dict[str, Any], headers: dict[str, str] = PDF_HEADERS) -> Any:
+    return client.http.post("/otv/form", headers=headers, body=json.dumps(form))
+
+
+def test_the_blank_form_is_a_searchable_a4_pdf_with_every_field(client: Any) -> None:
+    response = client.http.get("/otv/form.pdf", headers={"Accept": "application/pdf"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.body.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(response.body))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
+    text = pdf_text(response.body)
+    for label in (
+        "Opération Tranquillité Vacances", "Nom :", "Prénom :", "Téléphone :", "Adresse :", "Code postal :",
+        "Maison", "Appartement", "Commerce", "Date de départ :", "Date de retour :", "alarme",
+        "Personnes ayant les clés ou autorisées à entrer", "Personne à contacter", "Pour vous joindre",
+        "Véhicule laissé sur place", "Animaux", "Lumières sur programmateur", "Autres remarques",
+        "la veille", "de 3 jours à 3 mois", "pièce d'identité", "Signature",
+    ):  # fmt: skip
+        assert label in text, label
+
+
+def test_a_browser_accepting_anything_gets_the_pdf(client: Any) -> None:
+    response = client.http.get("/otv/form.pdf", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert response.status_code == 200
+    assert response.body.startswith(b"%PDF-")
+
+
+def test_a_client_that_does_not_accept_pdf_is_told_so_in_french(client: Any) -> None:
+    response = client.http.get("/otv/form.pdf", headers={"Accept": "application/json"})
+    assert response.status_code == 406
+    assert "Accept: application/pdf" in response.json_body["detail"]
+
+
+def test_the_filled_form_carries_what_was_typed(client: Any) -> None:
+    form = a_form()
+    response = post_form(client, form)
+    assert response.status_code == 200, response.body
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    text = pdf_text(response.body)
+    departure = date.fromisoformat(form["departure_date"])
+    for value in (
+        "Dupont", "Zoé", "06 12 34 56 78", "zoe.dupont@exemple.fr", "3 rue des Lilas", "34000", "Montpellier",
+        departure.strftime("%d/%m/%Y"), (departure + timedelta(days=14)).strftime("%d/%m/%Y"), "Jean Martin",
+        "04 67 11 22 33", "Léa Cœurdevey", "+33 7 01 02 03 04", "Camping des Flots bleus, Agde",
+        "Voiture grise garée devant.", "Volets programmés.",
+    ):  # fmt: skip
+        assert value in text, value
+    assert "X Appartement" in text and "X Principale" in text and "X Oui" in text and "X Animaux" in text
+    assert "X Maison" not in text and "X Véhicule" not in text
+
+
+def test_characters_helvetica_cannot_print_are_transliterated() -> None:
+    from chalicelib.otv_pdf import printable
+
+    assert printable("Cœur d’Ā“x” €") == "Cœur d’A“x” €"
+    assert printable("emoji 🙂") == "emoji ?"
+
+
+def test_nothing_typed_is_stored(client: Any) -> None:
+    from chalicelib.models import ALL_MODELS
+
+    assert post_form(client, a_form()).status_code == 200
+    assert all(model.count() == 0 for model in ALL_MODELS)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("departure_date", date.today().isoformat(), "postérieure à aujourd'hui"),
+        ("departure_date", "2020-01-01", "postérieure à aujourd'hui"),
+        ("departure_date", "demain", "AAAA-MM-JJ"),
+        ("phone", "12345", "Numéro de téléphone invalide"),
+        ("phone", "+44 20 7946 0958", "Numéro de téléphone invalide"),
+        ("postal_code", "3400", "Code postal invalide"),
+        ("postal_code", "96000", "Code postal invalide"),
+        ("postal_code", "ABCDE", "Code postal invalide"),
+        ("email", "pas-une-adresse", "Adresse électronique invalide"),
+        ("home_type", "chateau", "Valeur non autorisée"),
+        ("last_name", "Du\npont", "retours à la ligne"),
+        ("last_name", "", "ne peut pas être vide"),
+        ("remarks", "x" * 501, "500 caractères"),
+        ("key_holders", [{"name": "A", "phone": "0612345678"}] * 4, "Valeur invalide"),
+        ("unexpected", 1, "n'est pas attendu"),
+    ],
+)
+def test_each_invalid_field_is_a_400_naming_it(client: Any, field: str, value: Any, message: str) -> None:
+    response = post_form(client, a_form(**{field: value}))
+    assert response.status_code == 400
+    errors = response.json_body["errors"]
+    assert any(e["field"] == field and message in e["message"] for e in errors), errors
+
+
+def test_return_must_follow_departure(client: Any) -> None:
+    form = a_form()
+    response = post_form(client, a_form(return_date=form["departure_date"]))
+    assert response.status_code == 400
+    assert response.json_body["errors"] == [
+        {"field": "return_date", "message": "La date de retour doit être postérieure à la date de départ."}
+    ]
+
+
+def test_an_absence_may_last_12_months_but_not_a_day_more(client: Any) -> None:
+    departure = date.today() + timedelta(days=3)
+    a_year_later = otv.add_months(departure, 12)
+    assert post_form(client, a_form(departure_date=str(departure), return_date=str(a_year_later))).status_code == 200
+    too_long = post_form(client, a_form(departure_date=str(departure), return_date=str(a_year_later + timedelta(1))))
+    assert too_long.status_code == 400
+    assert too_long.json_body["errors"][0]["message"] == "L'absence ne peut pas dépasser 12 mois."
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("0612345678", "06 12 34 56 78"), ("06-12-34-56-78", "06 12 34 56 78"), ("+33612345678", "+33 6 12 34 56 78"),
+     ("0033 1 23 45 67 89", "+33 1 23 45 67 89"), ("+262 692 12 34 56", "+262 6 92 12 34 56"), ("0262 12 34 5", None),
+     ("0012345678", None), ("06 12 34 56 7", None)],
+)  # fmt: skip
+def test_french_phone_numbers_are_checked_and_tidied(typed: str, shown: str | None) -> None:
+    if shown is None:
+        with pytest.raises(ValueError):
+            otv.french_phone(typed)
+    else:
+        assert otv.french_phone(typed) == shown
+
+
+def test_adding_months_clamps_to_the_end_of_the_month() -> None:
+    assert otv.add_months(date(2027, 3, 31), 11) == date(2028, 2, 29)
+    assert otv.add_months(date(2028, 2, 29), 12) == date(2029, 2, 28)
+    assert otv.add_months(date(2026, 12, 15), 12) == date(2027, 12, 15)
+
+
+# --- Seasonal reminders (the daily schedule) -------------------------------------------------------
+
+
+def fire(client: Any, day: str) -> None:
+    """Invoke the daily schedule as EventBridge does, on `day` at 06:00 UTC."""
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[], region="eu-west-3"
+    )
+    event["time"] = f"{day}T06:00:00Z"
+    client.lambda_.invoke("otv_reminders", event)
+
+
+def feed_items(client: Any) -> list[dict[str, Any]]:
+    return client.http.get("/feed?limit=50").json_body["items"]
+
+
+def a_zone_c_period(monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> holidays.Period:
+    raw = {"id": "hiver-2030-c", "name": "Vacances d'hiver", "zone": "C", "start": "2030-02-09", "end": "2030-02-25"}
+    period = holidays.parse_period({**raw, "to_confirm": False, **overrides})
+    monkeypatch.setattr(holidays, "calendar", lambda: [period])
+    return period
+
+
+def test_the_christmas_reminder_fires_once_10_days_before_and_never_again(
+    client: Any, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    fire(client, "2026-12-08")  # the day before the reminder day
+    assert published(None) == [] and feed_items(client) == []
+
+    fire(client, "2026-12-09")  # 10 days before Saturday 19 December
+    [push] = published(None)
+    assert push["message"]["default"] == (
+        "Vacances de Noël le samedi 19 décembre : pensez à l'Opération Tranquillité Vacances, "
+        "inscription à votre brigade ou en ligne."
+    )
+    assert push["attributes"]["AWS.SNS.MOBILE.APNS.COLLAPSE_ID"] == "prevention-nationale"
+    [item] = feed_items(client)
+    assert item["kind"] == "otv" and item["link"] == otv.ONLINE_PROCEDURE_URL
+    assert "samedi 19 décembre 2026" in item["body"]
+
+    fire(client, "2026-12-09")  # the schedule fires twice the same day
+    fire(client, "2026-12-10")  # the day after
+    assert len(published(None)) == 1
+    assert len(feed_items(client)) == 1
+
+
+def test_the_reminder_is_logged_with_the_scheduler_as_author(client: Any) -> None:
+    fire(client, "2026-12-09")
+    [entry] = AlertLogEntry.query("national")
+    assert (entry.kind, entry.sent_by, entry.delivery_status) == ("prevention", "planificateur-otv", "published")
+    [published_item] = AlertLogEntry.query("feed")
+    assert (published_item.kind, published_item.sent_by) == ("feed_published", "planificateur-otv")
+
+
+def test_a_day_the_schedule_missed_is_caught_up_before_the_start(
+    client: Any, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    fire(client, "2026-12-18")
+    assert len(published(None)) == 1
+    fire(client, "2026-12-19")  # the holidays have started: nothing more
+    assert len(published(None)) == 1
+
+
+def test_nothing_is_sent_once_the_holidays_have_started(
+    client: Any, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    fire(client, "2026-12-19")
+    fire(client, "2026-12-25")
+    assert published(None) == [] and feed_items(client) == []
+
+
+def test_a_zone_period_pushes_to_that_zones_departements_only_without_touching_their_alerts(
+    client: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    period = a_zone_c_period(monkeypatch)  # starts Saturday 9 February 2030
+    fire(client, "2030-01-30")
+    assert published(None) == []
+    for code in departements.CODES:
+        expected = 1 if code in period.departments else 0
+        assert len(published(code)) == expected, code
+    push = published("34")[0]
+    assert push["message"]["default"].startswith("Vacances d'hiver (zone C) le samedi 9 février :")
+    assert push["attributes"]["AWS.SNS.MOBILE.APNS.COLLAPSE_ID"] == "prevention-nationale"  # not "alerte-34"
+    assert push["message"]["APNS"]["kind"] == "prevention"
+    [item] = feed_items(client)
+    assert item["title"] == "Vacances d'hiver (zone C) : pensez à l'Opération Tranquillité Vacances"
+    assert "pour la zone C" in item["body"]
+    assert sorted(e.department for e in AlertLogEntry.scan(AlertLogEntry.kind == "prevention")) == sorted(
+        period.departments
+    )
+    fire(client, "2030-01-31")
+    assert len(published("34")) == 1
+
+
+def test_periods_whose_dates_are_to_confirm_are_skipped_with_a_warning(
+    client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    a_zone_c_period(monkeypatch, to_confirm=True)
+    with caplog.at_level("WARNING"):
+        fire(client, "2030-01-30")
+    assert feed_items(client) == []
+    assert "hiver-2030-c are to confirm" in caplog.text
+
+
+def test_the_number_of_days_comes_from_the_settings(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.config import get_settings
+
+    monkeypatch.setenv("OTV_REMINDER_DAYS", "3")
+    get_settings.cache_clear()
+    try:
+        assert otv.send_due_reminders(today=date(2026, 12, 15)) == []
+        assert otv.send_due_reminders(today=date(2026, 12, 16)) == ["noel-2026"]
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_failed_sending_is_retried_by_the_next_run(
+    client: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    from chalicelib import feed
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("DynamoDB down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(feed, "publish", broken)
+        with pytest.raises(RuntimeError):
+            fire(client, "2026-12-09")
+    fire(client, "2026-12-10")
+    assert len(feed_items(client)) == 1
+
+
+def test_every_calendar_period_gives_texts_that_pass_the_rules() -> None:
+    for period in holidays.calendar():
+        text = otv.reminder_push_text(period)
+        assert rules.length(text) <= rules.MAX_LENGTH, text
+        assert rules.check_topic(text) == []
+        item = otv.reminder_feed_item(period)  # validated like an OPP publication
+        assert rules.check_topic(item.title + " " + item.body) == []
+
+
+def test_french_days_read_naturally() -> None:
+    assert otv.french_day(date(2026, 12, 19)) == "samedi 19 décembre"
+    assert otv.french_day(date(2027, 5, 1), year=True) == "samedi 1er mai 2027"
+
+
+def test_the_schedule_runs_daily_at_6_utc() -> None:
+    from app import app
+
+    [source] = [s for s in app.event_sources if s.name == "otv_reminders"]
+    assert source.schedule_expression.to_string() == "cron(0 6 * * ? *)"
