@@ -6,7 +6,18 @@ from typing import Any
 from chalice import Chalice, Cron, Rate, Response
 from chalice.app import CloudWatchEvent
 
-from chalicelib.routes import content, corg, finish_response, operators, opp, otv, pages, public, subscriptions
+from chalicelib.routes import (
+    brigades,
+    content,
+    corg,
+    finish_response,
+    operators,
+    opp,
+    otv,
+    pages,
+    public,
+    subscriptions,
+)
 
 app = Chalice(app_name="stop-cambriolages")
 app.api.binary_types.append("application/pdf")
@@ -18,6 +29,7 @@ app.register_blueprint(corg.bp)
 app.register_blueprint(content.bp)
 app.register_blueprint(otv.bp)
 app.register_blueprint(opp.bp)
+app.register_blueprint(brigades.bp)
 app.register_blueprint(pages.bp)
 
 

@@ -204,6 +204,7 @@ def serve(port: int, moto_port: int) -> None:
     config = factory.create_config_obj(chalice_stage_name="local")
     app = config.chalice_app
     server = create_local_server(app, config, "127.0.0.1", port)
+    _log_paths_without_query(server)
     server.server.request_queue_size = 128
     api = threading.Thread(target=server.serve_forever, name="api", daemon=True)
     QueuePoller(app, stop).start()
@@ -219,6 +220,21 @@ def serve(port: int, moto_port: int) -> None:
         stop.set()
         server.shutdown()
         moto.stop()
+
+
+def _log_paths_without_query(server: Any) -> None:
+    """`chalice local` logs every request line, query string included: that would log positions
+    (`/brigades/nearest?lat=…&lon=…`). Log the method, path and status only."""
+    import functools
+
+    from chalice.local import ChaliceRequestHandler
+
+    class PathOnlyLog(ChaliceRequestHandler):
+        def log_request(self, code: Any = "-", size: Any = "-") -> None:
+            self.log_message('"%s %s" %s %s', self.command, self.path.split("?", 1)[0], code, size)
+
+    handler = server.server.RequestHandlerClass
+    server.server.RequestHandlerClass = functools.partial(PathOnlyLog, *handler.args, **handler.keywords)
 
 
 def _extra_services() -> list[Any]:
