@@ -1,11 +1,12 @@
-"""Stop Cambriolages API: wiring only (blueprints, middleware). Domain code is in chalicelib/."""
+"""Stop Cambriolages API: wiring only (blueprints, middleware, queue handlers). Domain code is in chalicelib/."""
 
 from collections.abc import Callable
 from typing import Any
 
 from chalice import Chalice, Cron, Rate, Response
-from chalice.app import CloudWatchEvent
+from chalice.app import CloudWatchEvent, SQSEvent
 
+from chalicelib.config import get_settings
 from chalicelib.routes import (
     brigades,
     content,
@@ -65,3 +66,10 @@ def otv_reminders(event: CloudWatchEvent) -> None:
     from chalicelib import otv
 
     otv.send_due_reminders(today=otv.event_date(event.time))
+
+
+@app.on_sqs_message(queue=get_settings().webpush_queue_name, batch_size=4, name="webpush_worker")
+def webpush_worker(event: SQSEvent) -> None:
+    from chalicelib.push import webpush
+
+    webpush.send_batches([record.body for record in event], context=event.context)
