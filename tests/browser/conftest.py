@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 PROJECT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT / "artifacts"
@@ -219,6 +220,6 @@ def console_login() -> Callable[[Any, str], None]:
         page.get_by_label("Identifiant").fill(username)
         page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
-        page.locator("#session-user").wait_for()
+        expect(page.locator("#main")).to_be_focused()  # the console has loaded what it shows
 
     return login
