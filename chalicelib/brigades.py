@@ -63,7 +63,7 @@ def unit(unit_id: str) -> Unit:
     found = directory().units.get(unit_id)
     if found is None:
         raise AppError("not_found", "Aucune brigade ni aucun commissariat ne porte cet identifiant.")
-    return _public(found)
+    return dict(found)
 
 
 def nearest_for_place(text: str) -> Unit | None:
@@ -108,7 +108,8 @@ class Directory:
         self.by_insee = dict(zip(self.insee, range(len(self.insee)), strict=True))
         self.brigades = _units(data_dir / "brigades.csv", "gendarmerie")
         self.stations = _units(data_dir / "commissariats.csv", "police")
-        self.units: dict[str, Unit] = {u["id"]: u for u in self.brigades + self.stations}
+        # what the API answers, shared by every answer that names the unit
+        self.units: dict[str, Unit] = {u["id"]: _public(u) for u in self.brigades + self.stations}
         self.police_by_city: dict[str, list[Unit]] = {}
         for station in self.stations:
             commune = self.by_insee.get(station["insee"])
@@ -123,7 +124,15 @@ class Directory:
 
     def build_all(self) -> Directory:
         """Build every index now (the routes build each one when first needed)."""
-        for index in ("name_index", "postal_index", "former", "commune_grid", "wide_commune_grid", "brigade_grid"):
+        for index in (
+            "name_index",
+            "postal_index",
+            "former",
+            "commune_grid",
+            "wide_commune_grid",
+            "brigade_grid",
+            "brigade_grids",
+        ):
             getattr(self, index)
         return self
 
@@ -188,6 +197,21 @@ class Directory:
         return geo.PointGrid(lats, self.lon, cell_degrees=1.0)
 
     @cached_property
+    def brigade_grids(self) -> dict[str, tuple[geo.PointGrid, list[str]]]:
+        """A grid of each département's brigades, with their ids: the estimated competent brigade
+        of a commune is in its département."""
+        members: dict[str, list[Unit]] = {}
+        for brigade in self.brigades:
+            members.setdefault(brigade["department"], []).append(brigade)
+        return {
+            department: (
+                geo.PointGrid([u["lat"] for u in units], [u["lon"] for u in units], cell_degrees=0.2),
+                [u["id"] for u in units],
+            )
+            for department, units in members.items()
+        }
+
+    @cached_property
     def brigade_grid(self) -> geo.PointGrid:
         return geo.PointGrid([b["lat"] for b in self.brigades], [b["lon"] for b in self.brigades], cell_degrees=0.2)
 
@@ -204,12 +228,13 @@ class Directory:
         return [hits[target] for target, _ in index.search(names.query_keys(text), limit)]
 
     def _by_code(self, code: str, limit: int) -> list[Hit]:
-        """Postal code first (what people type), then INSEE code, then former INSEE code."""
+        """Postal code first (what people type), then INSEE code; else a former INSEE code (old Seine
+        codes 75xxx, for instance, would otherwise mix suburbs into Paris postal codes)."""
         hits: list[Hit] = [(c, None) for c, _ in self.postal_index.search([code], limit, typo_min_length=None)]
         by_former_code, former_names, _ = self.former
         if code in self.by_insee:
             hits.append((self.by_insee[code], None))
-        if code in by_former_code:
+        if not hits and code in by_former_code:
             hits.append((by_former_code[code], former_names.get(code)))
         unique: dict[int, str | None] = {}
         for commune, matched in hits:
@@ -231,7 +256,7 @@ class Directory:
         for _, ident in self.brigade_grid.nearest(lat, lon, count=limit, max_km=NEAREST_MAX_KM):
             brigade = self.brigades[ident]
             distance = geo.geodesic_km(lat, lon, brigade["lat"], brigade["lon"])
-            answers.append({**_public(brigade), "distance_km": round(distance, 2)})
+            answers.append({**self.units[brigade["id"]], "distance_km": round(distance, 2)})
         answers.sort(key=lambda u: u["distance_km"])
         return answers
 
@@ -249,12 +274,11 @@ class Directory:
 
     def _nearest_brigade_of_department(self, commune: int) -> Unit | None:
         lat, lon, department = self.lat[commune], self.lon[commune], self.department[commune]
-        if lat is None or lon is None:
-            return None
-        found = self.brigade_grid.nearest(
-            lat, lon, max_km=NEAREST_MAX_KM, accept=lambda ident: self.brigades[ident]["department"] == department
-        )
-        return _public(self.brigades[found[0][1]]) if found else None
+        if lat is None or lon is None or department not in self.brigade_grids:
+            return None  # no position, or no brigade in the département (Paris and its inner suburbs)
+        grid, ids = self.brigade_grids[department]
+        found = grid.nearest(lat, lon, max_km=NEAREST_MAX_KM)
+        return self.units[ids[found[0][1]]] if found else None
 
     def _official_unit(self, assignment: competence.Assignment, commune: int) -> Unit:
         """The unit the Ministry names: the brigade with that id, the city's police station, or a unit
@@ -264,7 +288,7 @@ class Directory:
         else:
             candidates = self.police_by_city.get(self.city(commune), [])
         if candidates:
-            return _public(min(candidates, key=lambda u: self._distance_km(commune, u)))
+            return self.units[min(candidates, key=lambda u: self._distance_km(commune, u))["id"]]
         unit_id = f"service-{assignment.service_id or '-'.join(names.fold(assignment.service).split())}"
         named = {field: None for field in UNIT_FIELDS} | {
             "id": unit_id,

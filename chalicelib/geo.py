@@ -8,7 +8,7 @@ WGS84 ellipsoid.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi / 180 * EARTH_RADIUS_KM
@@ -39,48 +39,42 @@ class PointGrid:
         columns = [column for _, column in self.cells] or [0]
         self.bounds = (min(rows), max(rows), min(columns), max(columns))
 
-    def nearest(
-        self,
-        lat: float,
-        lon: float,
-        *,
-        count: int = 1,
-        max_km: float,
-        accept: Callable[[int], bool] | None = None,
-    ) -> list[tuple[float, int]]:
-        """Up to `count` `(approximate km, id)`, nearest first, within `max_km`, of points `accept`ed.
+    def nearest(self, lat: float, lon: float, *, count: int = 1, max_km: float) -> list[tuple[float, int]]:
+        """Up to `count` `(approximate km, id)`, nearest first, within `max_km`.
 
-        The search stops as soon as the rings cover `max_km` or every cell holding points: a query
-        far from all points costs a few rings, never a scan of the world.
+        Rings of cells are searched until the `count` best are nearer than the edge of the searched
+        square, or it covers `max_km` or every cell holding points: a query far from all points
+        costs a few rings, never a scan of the world.
         """
-        row, column = math.floor(lat / self.cell), math.floor(lon / self.cell)
+        cell = self.cell
+        row, column = math.floor(lat / cell), math.floor(lon / cell)
         first_row, last_row, first_column, last_column = self.bounds
-        if max(first_row - row, row - last_row - 1) * self.cell * KM_PER_DEGREE > max_km:
+        if max(first_row - row, row - last_row - 1) * cell * KM_PER_DEGREE > max_km:
             return []  # north or south of every point by more than max_km
         last_ring = max(row - first_row, last_row - row, column - first_column, last_column - column)
+        # Distances are measured in a plane scaled for the query's latitude; in that same plane no
+        # point outside the searched square is nearer than the square's nearest edge.
         scale = math.cos(math.radians(lat))
-        lats, lons = self.lats, self.lons
+        lats, lons, cells = self.lats, self.lons, self.cells
         best: list[tuple[float, int]] = []
         ring = 0
         while True:
-            for cell in _ring(row, column, ring):
-                for ident in self.cells.get(cell, ()):
-                    if accept is not None and not accept(ident):
-                        continue
+            for key in _ring(row, column, ring):
+                for ident in cells.get(key, ()):
                     dy = lats[ident] - lat  # type: ignore[operator]
                     dx = (lons[ident] - lon) * scale  # type: ignore[operator]
                     best.append((KM_PER_DEGREE * math.sqrt(dy * dy + dx * dx), ident))
             best.sort()
             del best[count:]
-            reached = self._reach_km(lat, ring)
-            if (len(best) == count and best[-1][0] <= reached) or reached > max_km or ring >= last_ring:
+            edge_km = KM_PER_DEGREE * min(
+                lat - (row - ring) * cell,
+                (row + ring + 1) * cell - lat,
+                (lon - (column - ring) * cell) * scale,
+                ((column + ring + 1) * cell - lon) * scale,
+            )
+            if (len(best) == count and best[-1][0] <= edge_km) or edge_km > max_km or ring >= last_ring:
                 return [b for b in best if b[0] <= max_km]
             ring += 1
-
-    def _reach_km(self, lat: float, ring: int) -> float:
-        """A distance within which every point lies in the rings searched so far."""
-        widest_lat = min(89.0, abs(lat) + (ring + 1) * self.cell)
-        return ring * self.cell * KM_PER_DEGREE * math.cos(math.radians(widest_lat))
 
 
 def _ring(row: int, column: int, radius: int) -> Iterator[tuple[int, int]]:

@@ -45,10 +45,9 @@ def test_grid_finds_the_same_nearest_points_as_a_full_scan() -> None:
         assert [d for d, _ in found] == sorted(d for d, _ in found)
 
 
-def test_grid_leaves_out_points_without_coordinates_and_honours_accept() -> None:
+def test_grid_leaves_out_points_without_coordinates() -> None:
     grid = geo.PointGrid([45.0, None, 45.1, 45.2], [5.0, 5.0, 5.0, 5.0], cell_degrees=0.1)
     assert [i for _, i in grid.nearest(45.0, 5.0, count=5, max_km=100)] == [0, 2, 3]
-    assert [i for _, i in grid.nearest(45.0, 5.0, count=5, max_km=100, accept=lambda i: i != 2)] == [0, 3]
 
 
 def test_grid_answers_nothing_beyond_max_km() -> None:
