@@ -18,6 +18,7 @@ from chalicelib.routes import (
     pages,
     public,
     subscriptions,
+    webpush,
 )
 
 app = Chalice(app_name="stop-cambriolages")
@@ -31,6 +32,7 @@ app.register_blueprint(content.bp)
 app.register_blueprint(otv.bp)
 app.register_blueprint(opp.bp)
 app.register_blueprint(brigades.bp)
+app.register_blueprint(webpush.bp)
 app.register_blueprint(pages.bp)
 
 
@@ -70,6 +72,6 @@ def otv_reminders(event: CloudWatchEvent) -> None:
 
 @app.on_sqs_message(queue=get_settings().webpush_queue_name, batch_size=4, name="webpush_worker")
 def webpush_worker(event: SQSEvent) -> None:
-    from chalicelib.push import webpush
+    from chalicelib.push.webpush import send_batches
 
-    webpush.send_batches([record.body for record in event], context=event.context)
+    send_batches([record.body for record in event], context=event.context)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,6 +47,13 @@ def add_subscription(subscription: dict[str, Any], department: str = "34", platf
     )
     item.save()
     return str(item.id)
+
+
+def subscribe_browser(client: Any, subscription: dict[str, Any], department: str = "34") -> None:
+    """What the web app does: POST /subscriptions with `PushSubscription.toJSON()`."""
+    body = {"platform": "web", "web_push": subscription, "department": department, "accept_notifications": True}
+    response = client.http.post("/subscriptions", headers={"Content-Type": "application/json"}, body=json.dumps(body))
+    assert response.status_code == 201
 
 
 def record_alert(department: str = "34", *, revision: int = 1, status: str = "active") -> str:
@@ -172,7 +181,7 @@ def test_an_alert_reaches_the_browser_encrypted_with_its_topic_ttl_and_urgency(
     client: Any, push_service: PushService
 ) -> None:
     subscription = push_service.subscribe()
-    add_subscription(subscription)
+    subscribe_browser(client, subscription)
     log_key = record_alert(revision=1)
 
     CHANNEL.deliver(notification(log_key=log_key))
@@ -193,6 +202,28 @@ def test_an_alert_reaches_the_browser_encrypted_with_its_topic_ttl_and_urgency(
     assert 86_300 < delivery.ttl <= 86_400
     assert delivery.vapid["aud"] == push_service.origin
     assert counts("34", log_key) == {"sent": 1, "failed": 0, "pruned": 0}
+
+
+def test_an_operators_alert_then_its_retraction_reach_a_subscribed_browser(
+    client: Any, push_service: PushService, auth_header: Callable[[str], dict[str, str]]
+) -> None:
+    subscription = push_service.subscribe()
+    subscribe_browser(client, subscription)
+    headers = auth_header("corg-34")
+    alert = {"department": "34", "text": TEXT, "offence_type": "cambriolage_habitation", "offence_established": True}
+
+    sent = client.http.post("/corg/alerts", headers=headers, body=json.dumps(alert))
+    assert sent.json_body["delivery"]["channels"]["web"] == {"ok": True}
+    run_worker(client)
+    assert client.http.delete("/corg/alerts/34", headers=headers).status_code == 200
+    run_worker(client)
+
+    first, second = (d.json() for d in push_service.deliveries(subscription["endpoint"]))
+    assert (first["kind"], first["body"], first["revision"]) == ("alert", TEXT, 1)
+    assert (second["kind"], second["revision"]) == ("retraction", 2)
+    assert first["tag"] == second["tag"] == "alerte-34"
+    log = client.http.get("/corg/alerts?department=34", headers=headers).json_body["entries"]
+    assert [entry["delivery"]["web"] for entry in log] == [{"sent": 1, "failed": 0, "pruned": 0}] * 2
 
 
 def test_a_new_alert_replaces_the_previous_one_whose_pending_batch_is_dropped(
