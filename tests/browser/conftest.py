@@ -57,11 +57,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[str]:
+def ports() -> dict[str, int]:
+    return {"PORT": _free_port(), "MOTO_PORT": _free_port(), "PUSH_SERVICE_PORT": _free_port()}
+
+
+@pytest.fixture(scope="session")
+def push_service(ports: dict[str, int]) -> str:
+    """Origin of the loopback push service `make run` starts (control API under /_control/)."""
+    return f"http://127.0.0.1:{ports['PUSH_SERVICE_PORT']}"
+
+
+@pytest.fixture(scope="session")
+def server(ports: dict[str, int]) -> Iterator[str]:
     """`make run` on free ports, for the whole session; its process group is stopped at the end."""
-    port, moto_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COGNITO_"))}
-    env.update(PORT=str(port), MOTO_PORT=str(moto_port), LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    env.update({name: str(port) for name, port in ports.items()}, LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
     ARTIFACTS.mkdir(exist_ok=True)
     with (ARTIFACTS / "browser-server.log").open("w") as log:
         process = subprocess.Popen(
@@ -72,7 +82,7 @@ def server() -> Iterator[str]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        base = f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{ports['PORT']}"
         try:
             _wait_until_healthy(base, process)
             yield base

@@ -154,7 +154,7 @@ function updateCounter(field, counter, max) {
 
 function updatePreview() {
   const text = $("compose-text").value.trim().normalize("NFC");
-  $("preview-title-text").textContent = `Alerte cambriolages · ${label(department())}`;
+  $("preview-title-text").textContent = `Alerte cambriolages – ${names[department()] || department()}`;
   $("preview-text").textContent = text || "Le texte de l'alerte s'affichera ici.";
 }
 
