@@ -153,8 +153,10 @@ def api(server: str) -> Api:
 # --- The browser -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module: Playwright's sync API runs an event loop in this thread while
+    it lives, which would stop later (non-browser) tests from running their own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
