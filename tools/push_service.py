@@ -362,6 +362,11 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     service: PushService
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A sender that gave up (its timeout) closed the connection: nothing to report."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: senders pool their connections

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -36,6 +37,7 @@ POLICY = Policy()
 LAMBDA_MARGIN_SECONDS = 10.0  # stop sending this long (at most a fifth) before the Lambda times out
 DEFAULT_BUDGET_SECONDS = 60.0
 NATIONAL_LOG_PARTITION = "national"  # alert-log partition of national (department None) pushes
+REVISED_KINDS = ("alert", "retraction")  # revisions of a département's current alert
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,8 @@ def _audience(department: str | None) -> Iterator[tuple[Target, ...]]:
         for item in Subscription.by_audience.query(f"{code}#web", page_size=BATCH_SUBSCRIPTIONS):
             if not item.web_push:
                 continue
-            target = Target(item.id, item.web_push["endpoint"], *_keys(item.web_push))
+            keys = item.web_push["keys"]
+            target = Target(item.id, item.web_push["endpoint"], keys["p256dh"], keys["auth"])
             chunk.append(target)
             size += len(target.id) + len(target.endpoint) + len(target.p256dh) + len(target.auth) + 12
             if len(chunk) == BATCH_SUBSCRIPTIONS or size >= BATCH_MAX_BYTES:
@@ -140,10 +143,6 @@ def _audience(department: str | None) -> Iterator[tuple[Target, ...]]:
                 chunk, size = [], 0
     if chunk:
         yield tuple(chunk)
-
-
-def _keys(web_push: dict[str, Any]) -> tuple[str, str]:
-    return web_push["keys"]["p256dh"], web_push["keys"]["auth"]
 
 
 def _calls(batches: Iterable[Batch]) -> Iterator[list[Batch]]:
@@ -171,8 +170,6 @@ def _enqueue(url: str, batches: list[Batch], *, delay: int = 0) -> None:
 @cache
 def queue_url(name: str) -> str:
     """The URL of a queue of this deployment: from the environment (bootstrap, infra) or SQS."""
-    import os
-
     settings = get_settings()
     known = {
         settings.webpush_queue_name: os.environ.get("WEBPUSH_QUEUE_URL"),
@@ -223,8 +220,8 @@ def _stale(batch: Batch, now: float, currents: dict[str, Any]) -> str | None:
     if now >= batch.expires_at:
         return "late"
     notification = batch.notification
-    if notification.department is None:
-        return None
+    if notification.department is None or notification.kind not in REVISED_KINDS:
+        return None  # prevention pushes are not revisions of the département's alert
     if notification.department not in currents:
         currents[notification.department] = _current_alert(notification.department)
     current = currents[notification.department]
