@@ -71,13 +71,6 @@ def unit(unit_id: str) -> Unit:
     return dict(found)
 
 
-def nearest_for_place(text: str) -> Unit | None:
-    """The competent unit for a commune name or postal code typed in a form (best match), or None."""
-    found = directory()
-    hits = found.search(text, 1)
-    return found.commune_view(*hits[0])["competent"] if hits else None
-
-
 # -- the loaded data ---------------------------------------------------------------------------------
 
 _directories: dict[Path, Directory] = {}

@@ -293,17 +293,6 @@ def test_an_unknown_unit_is_a_404() -> None:
     assert missing.value.status == 404
 
 
-# -- for the OTV form -------------------------------------------------------------------------------------
-
-
-def test_nearest_for_place_gives_the_unit_of_a_typed_commune_or_postal_code() -> None:
-    unit = brigades.nearest_for_place("Béziers")
-    assert unit == first("Béziers")["competent"]
-    assert brigades.nearest_for_place("34500") == unit
-    assert brigades.nearest_for_place("xqzwv") is None
-    assert brigades.nearest_for_place("") is None
-
-
 # -- the official competence file ---------------------------------------------------------------------------
 
 
