@@ -15,6 +15,7 @@ from chalicelib.routes import (
     operators,
     opp,
     otv,
+    pages,
     public,
     subscriptions,
     webpush,
@@ -32,6 +33,7 @@ app.register_blueprint(content.bp)
 app.register_blueprint(otv.bp)
 app.register_blueprint(opp.bp)
 app.register_blueprint(webpush.bp)
+app.register_blueprint(pages.bp)
 
 
 @app.middleware("http")
