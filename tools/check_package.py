@@ -41,6 +41,8 @@ SMOKE_REQUESTS = [
     ("/brigades/nearest", {"lat": "43.6109", "lon": "3.8772"}),
     ("/content/victim", {}),
     ("/otv/form.pdf", {}),
+    ("/", {}),
+    ("/console", {}),
 ]
 
 

@@ -4,7 +4,8 @@ directory is read-only). Prints one JSON line: import times, what failed, the sm
 
 The smoke requests go through the packaged API handler exactly as API Gateway calls it (REST proxy
 events); they need no AWS service (health, départements, the brigade search on the packaged data,
-static content, the OTV PDF), so they prove the data and the compiled libraries work in the package.
+static content, the OTV PDF, the web pages), so they prove the data, the web files and the compiled
+libraries work from the package.
 """
 
 import importlib
