@@ -145,3 +145,18 @@ def forge_token(aws: dict[str, str]) -> Callable[..., str]:
         return jwt.encode(claims, signing_key or key, algorithm="RS256", headers={"kid": kid or private_jwk["kid"]})
 
     return forge
+
+
+# The log-privacy guard watches the whole run (see tests/privacy_plugin.py).
+pytest_plugins = ["tests.privacy_plugin", "pytester"]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The server `make run` starts, on free ports, for end-to-end tests; its logs are privacy-checked."""
+    from tests.privacy_plugin import inspect_output
+    from tools.live_server import running
+
+    with running(tmp_path_factory.mktemp("live-server")) as server:
+        yield server
+    inspect_output("live server log", server.log_path.read_text(errors="replace"))

@@ -8,9 +8,11 @@ stops all of them; nothing is left running.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -204,7 +206,8 @@ def serve(port: int, moto_port: int) -> None:
     config = factory.create_config_obj(chalice_stage_name="local")
     app = config.chalice_app
     server = create_local_server(app, config, "127.0.0.1", port)
-    server.server.request_queue_size = 128
+    server.server.RequestHandlerClass = functools.partial(_request_handler(), app_object=app, config=config)
+    server.server.socket.listen(128)  # the backlog is fixed at bind time (5): re-listen to raise it
     api = threading.Thread(target=server.serve_forever, name="api", daemon=True)
     QueuePoller(app, stop).start()
     Clock(app, stop, float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "60"))).start()
@@ -219,6 +222,30 @@ def serve(port: int, moto_port: int) -> None:
         stop.set()
         server.shutdown()
         moto.stop()
+
+
+def _request_handler() -> type:
+    """Chalice's local request handler, made to behave as API Gateway does for hardening tests."""
+    from chalice.local import ChaliceRequestHandler
+
+    class RequestHandler(ChaliceRequestHandler):
+        """Every HTTP method reaches the app, which answers a problem+json 405 (the base class
+        answers TRACE, QUERY… with an HTML 501); the access log drops query strings, since they
+        may carry a position (`/brigades/nearest?lat=..&lon=..`) and positions are never logged."""
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("do_"):
+                return self._generic_handle
+            raise AttributeError(name)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            line = _QUERY.sub("?…", format % args)
+            sys.stderr.write(f"{self.address_string()} - [{self.log_date_time_string()}] {line}\n")
+
+    return RequestHandler
+
+
+_QUERY = re.compile(r"\?[^\s\"]*")
 
 
 def _extra_services() -> list[Any]:
