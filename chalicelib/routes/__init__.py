@@ -62,7 +62,8 @@ def _is_dependency_failure(exc: BaseException) -> bool:
     """botocore/PynamoDB errors meaning AWS is unreachable or overloaded (not our bug)."""
     seen: BaseException | None = exc
     while seen is not None:
-        names = {type(seen).__name__, str(getattr(seen, "response", {}).get("Error", {}).get("Code", ""))}
+        response = getattr(seen, "response", None) or {}  # None on PynamoDB errors and timeouts
+        names = {type(seen).__name__, str(response.get("Error", {}).get("Code", ""))}
         if names & set(_DEPENDENCY_DOWN):
             return True
         seen = seen.__cause__ or seen.__context__
