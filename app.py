@@ -5,13 +5,14 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from chalicelib.routes import docs, finish_response, operators, public
+from chalicelib.routes import docs, finish_response, operators, public, subscriptions
 
 app = Chalice(app_name="stop-cambriolages")
 app.api.binary_types.append("application/pdf")
 
 app.register_blueprint(public.bp)
 app.register_blueprint(operators.bp)
+app.register_blueprint(subscriptions.bp)
 app.register_blueprint(docs.bp)
 
 

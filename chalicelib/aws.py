@@ -23,3 +23,10 @@ def client(service: str) -> Any:
 def reset() -> None:
     """Forget cached clients (after the environment or moto's state changed)."""
     client.cache_clear()
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore `ClientError` ("" for anything else): botocore builds its
+    modelled exception classes per client, so callers match on the code rather than the class."""
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))

@@ -31,6 +31,12 @@ CATALOGUE: dict[str, ErrorKind] = {
     "forbidden": ErrorKind(403, "Accès refusé", "Vous n'êtes pas autorisé à effectuer cette action."),
     "not_found": ErrorKind(404, "Introuvable", "La ressource demandée n'existe pas."),
     "conflict": ErrorKind(409, "Conflit", "La ressource a été modifiée entre-temps : réessayez."),
+    "request_in_progress": ErrorKind(
+        409, "Requête en cours", "Une requête avec la même clé d'idempotence est en cours : réessayez dans un instant."
+    ),
+    "subscription_gone": ErrorKind(
+        410, "Abonnement expiré", "Cet appareil n'est plus joignable : abonnez-vous à nouveau aux alertes."
+    ),
     "payload_too_large": ErrorKind(413, "Requête trop volumineuse", "Le corps de la requête est trop volumineux."),
     "unsupported_media_type": ErrorKind(
         415, "Format non pris en charge", "Envoyez le corps de la requête en JSON (application/json)."
@@ -41,6 +47,11 @@ CATALOGUE: dict[str, ErrorKind] = {
         "Cochez « j'accepte de recevoir les notifications » pour vous abonner.",
     ),
     "content_rejected": ErrorKind(422, "Message refusé", "Le message ne respecte pas les règles de diffusion."),
+    "idempotency_key_reused": ErrorKind(
+        422,
+        "Clé d'idempotence déjà utilisée",
+        "Cette clé d'idempotence a déjà servi pour une autre requête : prenez une nouvelle clé.",
+    ),
     "too_many_attempts": ErrorKind(
         429, "Trop de tentatives", "Trop de tentatives de connexion : réessayez dans quelques minutes."
     ),

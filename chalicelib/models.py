@@ -43,6 +43,18 @@ class SubscriptionsByAudienceIndex(GlobalSecondaryIndex["Subscription"]):
     id = UnicodeAttribute(range_key=True)
 
 
+class SubscriptionsByExpiryIndex(GlobalSecondaryIndex["Subscription"]):
+    """Finds the subscriptions expiring on a day, so the sweep releases their SNS endpoint before
+    DynamoDB's TTL deletes the item (TTL alone would leave the endpoint subscribed)."""
+
+    class Meta:
+        index_name = "by-expiry"
+        projection = KeysOnlyProjection()
+
+    expiry_day = UnicodeAttribute(hash_key=True)  # "YYYY-MM-DD" of expires_at
+    id = UnicodeAttribute(range_key=True)
+
+
 class Subscription(Model):
     """A citizen's device or browser: no name, no location, only what delivery needs."""
 
@@ -63,9 +75,11 @@ class Subscription(Model):
     created_at = UTCDateTimeAttribute()
     refreshed_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+    expiry_day = UnicodeAttribute()
 
     by_token = SubscriptionsByTokenIndex()
     by_audience = SubscriptionsByAudienceIndex()
+    by_expiry = SubscriptionsByExpiryIndex()
 
 
 class CurrentAlert(Model):

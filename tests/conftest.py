@@ -222,5 +222,27 @@ def aws_faults(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> AwsFault
     return faults
 
 
+@pytest.fixture
+def published(aws: dict[str, str]) -> Callable[[str | None], list[dict[str, Any]]]:
+    """What SNS received on a département's topic (None: national), read from moto's backend since
+    a topic publish is not copied to the endpoints: one dict per publish with `message` (each
+    platform's payload decoded) and `attributes` ({name: value})."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns import sns_backends
+
+    def read(department: str | None) -> list[dict[str, Any]]:
+        settings = get_settings()
+        topic = sns_backends[DEFAULT_ACCOUNT_ID][settings.region].topics[settings.topic_arn(department)]
+        found = []
+        for message_id, message, _subject, attributes, _group in topic.sent_notifications:
+            structure = json.loads(message)
+            decoded = {k: v if k == "default" else json.loads(v) for k, v in structure.items()}
+            values = {name: a["Value"] for name, a in (attributes or {}).items()}
+            found.append({"message_id": message_id, "message": decoded, "attributes": values})
+        return found
+
+    return read
+
+
 # The log-privacy guard watches the whole run (see tests/privacy_plugin.py).
 pytest_plugins = ["tests.privacy_plugin", "pytester"]

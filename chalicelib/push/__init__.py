@@ -59,6 +59,21 @@ class Channel(Protocol):
         ...
 
 
+def deliver(notification: Notification, *, skip: frozenset[str] = frozenset()) -> dict[str, DeliveryResult]:
+    """Hand a notification to every channel (but those in `skip`, already done); a channel that
+    raises is reported as failed, never stops the others."""
+    results: dict[str, DeliveryResult] = {}
+    for channel in channels():
+        if channel.name in skip:
+            continue
+        try:
+            results[channel.name] = channel.deliver(notification)
+        except Exception as exc:
+            log.warning("push channel %s failed: %s", channel.name, type(exc).__name__)
+            results[channel.name] = DeliveryResult(channel.name, False, {"error": type(exc).__name__})
+    return results
+
+
 def channels() -> list[Channel]:
     """The channels this deployment has (each module exposes `CHANNEL`)."""
     found: list[Channel] = []
