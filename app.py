@@ -5,7 +5,7 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from chalicelib.routes import docs, finish_response, operators, public, subscriptions
+from chalicelib.routes import content, docs, finish_response, operators, opp, otv, public, subscriptions
 
 app = Chalice(app_name="stop-cambriolages")
 app.api.binary_types.append("application/pdf")
@@ -13,6 +13,9 @@ app.api.binary_types.append("application/pdf")
 app.register_blueprint(public.bp)
 app.register_blueprint(operators.bp)
 app.register_blueprint(subscriptions.bp)
+app.register_blueprint(content.bp)
+app.register_blueprint(otv.bp)
+app.register_blueprint(opp.bp)
 app.register_blueprint(docs.bp)
 
 

@@ -1,4 +1,4 @@
-"""The 101 départements a citizen can subscribe to: codes, names and input normalisation."""
+"""The 101 départements a citizen can subscribe to: codes, names, school zones and input normalisation."""
 
 from __future__ import annotations
 
@@ -31,6 +31,38 @@ NAMES: dict[str, str] = {
 
 CODES: tuple[str, ...] = tuple(NAMES)
 
+# School-holiday zones by académie (education.gouv.fr). Caen and Rouen form the académie de
+# Normandie since 2020, both in zone B. Corsica and the DROM set their own calendars: no zone.
+ACADEMIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Besançon": ("A", ("25", "39", "70", "90")),
+    "Bordeaux": ("A", ("24", "33", "40", "47", "64")),
+    "Clermont-Ferrand": ("A", ("03", "15", "43", "63")),
+    "Dijon": ("A", ("21", "58", "71", "89")),
+    "Grenoble": ("A", ("07", "26", "38", "73", "74")),
+    "Limoges": ("A", ("19", "23", "87")),
+    "Lyon": ("A", ("01", "42", "69")),
+    "Poitiers": ("A", ("16", "17", "79", "86")),
+    "Aix-Marseille": ("B", ("04", "05", "13", "84")),
+    "Amiens": ("B", ("02", "60", "80")),
+    "Caen": ("B", ("14", "50", "61")),
+    "Lille": ("B", ("59", "62")),
+    "Nancy-Metz": ("B", ("54", "55", "57", "88")),
+    "Nantes": ("B", ("44", "49", "53", "72", "85")),
+    "Nice": ("B", ("06", "83")),
+    "Orléans-Tours": ("B", ("18", "28", "36", "37", "41", "45")),
+    "Reims": ("B", ("08", "10", "51", "52")),
+    "Rennes": ("B", ("22", "29", "35", "56")),
+    "Rouen": ("B", ("27", "76")),
+    "Strasbourg": ("B", ("67", "68")),
+    "Créteil": ("C", ("77", "93", "94")),
+    "Montpellier": ("C", ("11", "30", "34", "48", "66")),
+    "Paris": ("C", ("75",)),
+    "Toulouse": ("C", ("09", "12", "31", "32", "46", "65", "81", "82")),
+    "Versailles": ("C", ("78", "91", "92", "95")),
+}
+SCHOOL_ZONES: tuple[str, ...] = ("A", "B", "C")
+_ZONE_OF: dict[str, str] = {code: zone for zone, codes in ACADEMIES.values() for code in codes}
+
 
 def normalize(raw: object) -> str:
     """The canonical code of a département typed by a person (`"1"` → `"01"`, `"2a"` → `"2A"`).
@@ -49,6 +81,16 @@ def normalize(raw: object) -> str:
 
 def name(code: str) -> str:
     return NAMES[code]
+
+
+def school_zone(code: str) -> str | None:
+    """Zone A, B or C of a département; None for Corsica and the DROM (their own calendars)."""
+    return _ZONE_OF.get(code)
+
+
+def in_school_zone(zone: str) -> list[str]:
+    """The départements of zone A, B or C, in code order."""
+    return [code for code in CODES if _ZONE_OF.get(code) == zone]
 
 
 def listing() -> list[dict[str, str]]:

@@ -30,6 +30,9 @@ CATALOGUE: dict[str, ErrorKind] = {
     "bad_credentials": ErrorKind(401, "Identifiants incorrects", "Identifiant ou mot de passe incorrect."),
     "forbidden": ErrorKind(403, "Accès refusé", "Vous n'êtes pas autorisé à effectuer cette action."),
     "not_found": ErrorKind(404, "Introuvable", "La ressource demandée n'existe pas."),
+    "not_acceptable": ErrorKind(
+        406, "Format non disponible", "Ce document est un PDF : envoyez l'en-tête « Accept: application/pdf »."
+    ),
     "conflict": ErrorKind(409, "Conflit", "La ressource a été modifiée entre-temps : réessayez."),
     "request_in_progress": ErrorKind(
         409, "Requête en cours", "Une requête avec la même clé d'idempotence est en cours : réessayez dans un instant."

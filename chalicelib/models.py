@@ -117,7 +117,7 @@ class AlertLogEntry(Model):
 
     department = UnicodeAttribute(hash_key=True)
     log_key = UnicodeAttribute(range_key=True)  # "<ISO time>#<id>": sorts by time
-    kind = UnicodeAttribute()  # sent | retracted | refused | prevention
+    kind = UnicodeAttribute()  # sent | retracted | refused | prevention | feed_published | feed_removed
     alert_id = UnicodeAttribute(null=True)
     revision = NumberAttribute(null=True)
     text = UnicodeAttribute(null=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -18,6 +20,24 @@ class Body(BaseModel):
     """Base of every request body: unknown fields are refused, strings are trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# C0/C1 controls except tab and newline, the Unicode line/paragraph separators and the bidi
+# controls (they can make a text read differently from what is stored).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: object, *, multiline: bool = False) -> object:
+    """A 'before' validator for free text: Unicode NFC (so lengths count what people see), CRLF as
+    LF, no control characters, and no line break at all unless `multiline`. Non-strings pass
+    through for pydantic to refuse with its own message."""
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
+    if _CONTROL.search(text) or (not multiline and ("\n" in text or "\t" in text)):
+        allowed = "caractères de contrôle" if multiline else "retours à la ligne ni caractères de contrôle"
+        raise ValueError(f"Ce champ ne doit pas contenir de {allowed}.")
+    return text
 
 
 _MESSAGES = {

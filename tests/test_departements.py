@@ -37,3 +37,25 @@ def test_listing_gives_code_and_name() -> None:
     listing = departements.listing()
     assert {"code": "34", "name": "Hérault"} in listing
     assert {"code": "2A", "name": "Corse-du-Sud"} in listing
+
+
+def test_every_mainland_departement_has_exactly_one_school_zone() -> None:
+    assigned = [code for _, codes in departements.ACADEMIES.values() for code in codes]
+    assert len(assigned) == len(set(assigned)) == 94
+    mainland = [code for code in departements.CODES if code not in ("2A", "2B") and len(code) == 2]
+    assert sorted(assigned) == sorted(mainland)
+
+
+@pytest.mark.parametrize(
+    ("code", "zone"),
+    [("34", "C"), ("75", "C"), ("93", "C"), ("31", "C"), ("74", "A"), ("33", "A"), ("69", "A"),
+     ("13", "B"), ("59", "B"), ("67", "B"), ("76", "B"), ("14", "B"), ("2A", None), ("2B", None),
+     ("971", None), ("974", None), ("976", None)],
+)  # fmt: skip
+def test_school_zone_follows_the_academies(code: str, zone: str | None) -> None:
+    assert departements.school_zone(code) == zone
+
+
+def test_zone_listing_counts_follow_the_academies() -> None:
+    assert [len(departements.in_school_zone(z)) for z in departements.SCHOOL_ZONES] == [32, 41, 21]
+    assert "34" in departements.in_school_zone("C")

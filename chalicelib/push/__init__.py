@@ -3,8 +3,10 @@
 - `sns.py`: iOS and Android through SNS platform endpoints: one topic publish per notification.
 - `webpush.py`: browsers through Web Push: batches queued on SQS, sent by a worker.
 
-A notification for a département always carries that département's collapse key, so on every
-channel a new push replaces the previous one; national prevention pushes carry their own key.
+An alert (or retraction) for a département always carries that département's collapse key, so on
+every channel a new push replaces the previous one. Prevention pushes (national, or seasonal OTV
+reminders sent to the départements of one school zone) carry the prevention key instead: a newer
+prevention message may replace an older one, never a département's operational alert.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class Notification:
 
     @property
     def collapse_key(self) -> str:
-        return collapse_key(self.department)
+        return collapse_key(None if self.kind == "prevention" else self.department)
 
 
 @dataclass

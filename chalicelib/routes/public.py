@@ -18,3 +18,10 @@ def health() -> dict[str, Any]:
 @bp.route("/departments", methods=["GET"])
 def list_departments() -> dict[str, Any]:
     return {"departments": departements.listing()}
+
+
+@bp.route("/feed", methods=["GET"])
+def read_feed() -> dict[str, Any]:
+    from chalicelib import feed
+
+    return feed.page(limit=bp.query_int("limit", default=20, low=1, high=50), cursor=bp.query("cursor"))

@@ -1,0 +1,44 @@
+"""The citizen's reading pages (prevention, victim, OTV) kept as JSON data files beside this module.
+
+Each page cites its `sources`; the OPP edits the files, the code only serves them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from chalicelib.errors import AppError
+
+DIRECTORY = Path(__file__).resolve().parent
+AUDIENCES = ("particulier", "commercant")
+
+
+@cache
+def load(name: str) -> dict[str, Any]:
+    """A data file of this directory, parsed once per container."""
+    document: dict[str, Any] = json.loads((DIRECTORY / f"{name}.json").read_text(encoding="utf-8"))
+    return document
+
+
+def prevention(audience: str | None) -> dict[str, Any]:
+    """Prevention advice for `particulier` or `commercant`; anything else is a 400 listing both."""
+    if audience not in AUDIENCES:
+        message = f"« audience » doit valoir {' ou '.join(AUDIENCES)}."
+        raise AppError(
+            "invalid_parameter",
+            message,
+            errors=[{"field": "audience", "message": message}],
+            extra={"valid_audiences": list(AUDIENCES)},
+        )
+    return load(f"prevention_{audience}")
+
+
+def victim() -> dict[str, Any]:
+    return load("victim")
+
+
+def otv() -> dict[str, Any]:
+    return load("otv")

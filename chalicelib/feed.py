@@ -1,0 +1,295 @@
+"""The national feed and the prevention pushes, published by the OPP of GGD34 alone (DESIGN §6).
+
+Every publication, removal and refusal is written, with its author, to the append-only alert log:
+partition `feed` for feed items, `national` for national prevention pushes and the département's
+own partition for a seasonal reminder sent to it (its CORG sees what its users received).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+
+from chalicelib import rules
+from chalicelib.config import get_settings
+from chalicelib.errors import AppError, field_error
+from chalicelib.validation import Body, clean_text
+
+log = logging.getLogger(__name__)
+
+FEED = "national"  # the one partition of the feed's `by-time` index
+FEED_LOG = "feed"  # alert-log partition of feed publications and removals
+NATIONAL_LOG = "national"  # alert-log partition of national prevention pushes
+PUSH_TITLE = "Stop Cambriolages : prévention"
+MAX_CURSOR = 200
+BAD_CURSOR = "Curseur de pagination invalide : reprenez depuis la première page."
+
+_HTML_TAG = re.compile(r"<\s*[A-Za-z/!?]")
+_HOST = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_ID = re.compile(r"^[0-9a-f]{32}$")
+_SORT_KEY = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)#([0-9a-f]{32})$")
+
+
+# --- Request bodies -----------------------------------------------------------------------------
+
+
+class FeedItemBody(Body):
+    title: str = Field(min_length=1, max_length=120)
+    body: str = Field(min_length=1, max_length=2000)
+    kind: Literal["prevention", "information", "otv"]
+    link: str | None = Field(default=None, max_length=500)
+
+    @field_validator("title", "link", mode="before")
+    @classmethod
+    def _one_line(cls, value: object) -> object:
+        return clean_text(value)
+
+    @field_validator("body", mode="before")
+    @classmethod
+    def _paragraphs(cls, value: object) -> object:
+        return clean_text(value, multiline=True)
+
+    @field_validator("title", "body")
+    @classmethod
+    def _plain_text(cls, value: str) -> str:
+        if _HTML_TAG.search(value):
+            raise ValueError("Texte brut attendu : les balises HTML ne sont pas acceptées.")
+        return value
+
+    @field_validator("link")
+    @classmethod
+    def _https_link(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not is_https_url(value):
+            raise ValueError("Lien invalide : une adresse complète en https:// est attendue.")
+        return value
+
+
+def is_https_url(value: str) -> bool:
+    """An absolute https URL to a named host (no credentials, no other port, no spaces)."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return False
+    return (
+        parts.scheme == "https"
+        and bool(_HOST.match(parts.hostname or ""))
+        and parts.username is None
+        and port in (None, 443)
+        and not any(c.isspace() for c in value)
+    )
+
+
+class PreventionPushBody(Body):
+    text: str
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _one_line(cls, value: object) -> object:
+        return clean_text(value)
+
+    @field_validator("text")
+    @classmethod
+    def _length(cls, value: str) -> str:
+        count = rules.length(value)
+        if not 1 <= count <= rules.MAX_LENGTH:
+            raise ValueError(rules.RULES_BY_ID["length"].message.format(max=rules.MAX_LENGTH, length=count))
+        return rules.normalize_text(value)
+
+
+# --- Feed ---------------------------------------------------------------------------------------
+
+
+def publish(item: FeedItemBody, *, author: str) -> dict[str, Any]:
+    """Publish a feed item (off-topic ones are refused and logged); returns the public FeedItem."""
+    from chalicelib.models import FeedItem
+
+    _refuse_off_topic([item.title, item.body], partition=FEED_LOG, text=item.title, author=author)
+    item_id, now = uuid.uuid4().hex, _now()
+    stored = FeedItem(
+        item_id,
+        feed=FEED,
+        published_at=f"{_iso(now)}#{item_id}",
+        title=item.title,
+        body=item.body,
+        kind=item.kind,
+        link=item.link,
+        author=author,
+    )
+    stored.save()
+    _audit(FEED_LOG, "feed_published", author=author, text=item.title, ref=item_id, at=now)
+    log.info("feed item published", extra={"item": item_id, "operator": author, "kind": item.kind})
+    return shown(stored)
+
+
+def remove(item_id: str, *, author: str) -> None:
+    """Unpublish an item; an unknown (or already removed) one is a 404."""
+    from pynamodb.exceptions import DeleteError
+
+    from chalicelib.models import FeedItem
+
+    gone = AppError("not_found", "Cette actualité n'existe pas ou a déjà été retirée.")
+    if not _ID.match(item_id):
+        raise gone
+    try:
+        item = FeedItem.get(item_id, consistent_read=True)
+        item.delete(condition=FeedItem.id.exists())
+    except FeedItem.DoesNotExist:
+        raise gone from None
+    except DeleteError as exc:
+        if "ConditionalCheckFailed" in str(exc.cause_response_code):
+            raise gone from None
+        raise
+    _audit(FEED_LOG, "feed_removed", author=author, text=item.title, ref=item_id, at=_now())
+    log.info("feed item removed", extra={"item": item_id, "operator": author})
+
+
+def page(*, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Newest items first; `next_cursor` is null on the last page."""
+    from chalicelib.models import FeedItem
+
+    start = decode_cursor(cursor) if cursor else None
+    found = list(FeedItem.by_time.query(FEED, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start))
+    items = found[:limit]
+    more = len(found) > limit
+    return {"items": [shown(i) for i in items], "next_cursor": encode_cursor(items[-1]) if more else None}
+
+
+def shown(item: Any) -> dict[str, Any]:
+    """The public FeedItem (the author stays in the audit log)."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "body": item.body,
+        "kind": item.kind,
+        "link": item.link,
+        "published_at": item.published_at[:19] + "Z",
+    }
+
+
+def encode_cursor(item: Any) -> str:
+    raw = json.dumps({"k": item.published_at}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str) -> dict[str, dict[str, str]]:
+    """The index position a cursor stands for; anything not made by `encode_cursor` is a 400."""
+    invalid = field_error(
+        "cursor", "Curseur de pagination invalide : reprenez depuis la première page.", "invalid_parameter"
+    )
+    if len(cursor) > MAX_CURSOR or not re.fullmatch(r"[A-Za-z0-9_-]+", cursor):
+        raise invalid
+    try:
+        document = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError):
+        raise invalid from None
+    key = document.get("k") if isinstance(document, dict) and set(document) == {"k"} else None
+    if not isinstance(key, str) or not (match := _SORT_KEY.match(key)):
+        raise invalid
+    try:
+        datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        raise invalid from None
+    return {"feed": {"S": FEED}, "published_at": {"S": key}, "id": {"S": match.group(2)}}
+
+
+# --- Prevention pushes --------------------------------------------------------------------------
+
+
+def push_prevention(text: str, *, author: str, departments: Sequence[str] | None = None) -> dict[str, Any]:
+    """Send a prevention push to the national topic, or to each of `departments`; each send is logged
+    before delivery and marked with its outcome. Off-topic texts are refused (422) and logged."""
+    from chalicelib import push
+    from chalicelib.models import AlertLogEntry
+
+    targets: Sequence[str | None] = list(departments) if departments is not None else [None]
+    text = rules.normalize_text(text)
+    _refuse_off_topic([text], partition=NATIONAL_LOG, text=text, author=author)
+    push_id, now = uuid.uuid4().hex, _now()
+    delivered: dict[str, str] = {}
+    for department in targets:
+        entry = _audit(
+            department or NATIONAL_LOG, "prevention", author=author, text=text, ref=push_id, at=now, status="pending"
+        )
+        notification = push.Notification(
+            department=department,
+            title=PUSH_TITLE,
+            body=text,
+            kind="prevention",
+            alert_id=push_id,
+            revision=0,
+            ttl_seconds=get_settings().alert_ttl_seconds,
+            log_key=entry.log_key,
+        )
+        results = push.deliver(notification)
+        status = "published" if results and all(r.ok for r in results.values()) else "failed"
+        entry.update(actions=[AlertLogEntry.delivery_status.set(status), AlertLogEntry.mobile.set(_details(results))])
+        delivered[department or NATIONAL_LOG] = status
+    log.info("prevention push sent", extra={"push": push_id, "operator": author, "audiences": len(targets)})
+    return {"id": push_id, "text": text, "sent_at": _iso(now)[:19] + "Z", "delivery": delivered}
+
+
+def _details(results: dict[str, Any]) -> dict[str, Any]:
+    return {name: {"ok": r.ok, **r.detail} for name, r in results.items()}
+
+
+# --- Audit --------------------------------------------------------------------------------------
+
+
+def _refuse_off_topic(texts: list[str], *, partition: str, text: str, author: str) -> None:
+    findings = {(f.rule, f.excerpt): f for t in texts for f in rules.check_topic(t)}
+    if not findings:
+        return
+    shown_findings = [f.as_dict() for f in findings.values()]
+    _audit(partition, "refused", author=author, text=text, ref=None, at=_now(), findings=shown_findings)
+    log.info("publication refused", extra={"operator": author, "rules": sorted({f.rule for f in findings.values()})})
+    raise AppError("content_rejected", "Ce contenu sort du champ de l'application.", extra={"findings": shown_findings})
+
+
+def _audit(
+    partition: str,
+    kind: str,
+    *,
+    author: str,
+    text: str,
+    ref: str | None,
+    at: datetime,
+    status: str | None = None,
+    findings: list[dict[str, str]] | None = None,
+) -> Any:
+    """Append one entry to the alert log (never updated, but for its delivery outcome)."""
+    from chalicelib.models import AlertLogEntry
+
+    entry = AlertLogEntry(
+        partition,
+        f"{_iso(at)}#{uuid.uuid4().hex}",
+        kind=kind,
+        alert_id=ref,
+        text=text,
+        sent_by=author,
+        created_at=at,
+        findings=findings,
+        delivery_status=status,
+    )
+    entry.save()
+    return entry
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

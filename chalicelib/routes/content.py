@@ -1,0 +1,33 @@
+"""Public reading pages: prevention advice, what to do after a burglary, OTV information."""
+
+from __future__ import annotations
+
+from chalice.app import Response
+
+from chalicelib.routes import ApiBlueprint, json_response
+
+bp = ApiBlueprint(__name__)
+
+# The pages change only with a deployment: let browsers and CDNs keep them an hour.
+CACHED = {"Cache-Control": "public, max-age=3600"}
+
+
+@bp.route("/content/prevention", methods=["GET"])
+def prevention() -> Response:
+    from chalicelib import content
+
+    return json_response(content.prevention(bp.query("audience")), headers=CACHED)
+
+
+@bp.route("/content/victim", methods=["GET"])
+def victim() -> Response:
+    from chalicelib import content
+
+    return json_response(content.victim(), headers=CACHED)
+
+
+@bp.route("/content/otv", methods=["GET"])
+def otv() -> Response:
+    from chalicelib import content
+
+    return json_response(content.otv(), headers=CACHED)
