@@ -5,7 +5,7 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from chalicelib.routes import content, docs, finish_response, operators, opp, otv, public, subscriptions
+from chalicelib.routes import content, docs, finish_response, operators, opp, otv, pages, public, subscriptions
 
 app = Chalice(app_name="stop-cambriolages")
 app.api.binary_types.append("application/pdf")
@@ -17,6 +17,7 @@ app.register_blueprint(content.bp)
 app.register_blueprint(otv.bp)
 app.register_blueprint(opp.bp)
 app.register_blueprint(docs.bp)
+app.register_blueprint(pages.bp)
 
 
 @app.middleware("http")

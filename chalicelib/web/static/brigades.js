@@ -1,0 +1,183 @@
+// Brigades: type-ahead search of a commune (ARIA combobox) or "Me géolocaliser", then the
+// competent unit and the nearest brigades with address, phone link and a map link.
+import { api } from "./api.js";
+import { clearProblem, debounce, el, setStatus, showProblem } from "./ui.js";
+
+const $ = (id) => document.getElementById(id);
+const KM = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 1 });
+
+let suggestions = [];
+let active = -1;
+let lastQuery = "";
+
+export function setupBrigades() {
+  const input = $("commune-input");
+  input.addEventListener("input", debounce(suggest, 200));
+  input.addEventListener("keydown", onKey);
+  input.addEventListener("blur", () => setTimeout(closeList, 150));
+  $("brigades-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (suggestions.length) choose(suggestions[Math.max(active, 0)]);
+  });
+  $("locate").addEventListener("click", locate);
+}
+
+// --- Type-ahead ----------------------------------------------------------------------------------
+
+async function suggest() {
+  const form = $("brigades-form");
+  const query = $("commune-input").value.trim();
+  lastQuery = query;
+  if (query.length < 2) {
+    closeList();
+    return;
+  }
+  try {
+    const answer = await api(`communes?q=${encodeURIComponent(query)}&limit=8`);
+    if (query !== lastQuery) return; // an older answer arriving late
+    clearProblem(form);
+    showList(answer.results);
+  } catch (error) {
+    closeList();
+    showProblem(form, error, { focus: false });
+  }
+}
+
+function showList(results) {
+  suggestions = results;
+  active = -1;
+  const list = $("commune-list");
+  list.replaceChildren(
+    ...results.map((commune, index) =>
+      el(
+        "li",
+        {
+          attrs: { id: `commune-option-${index}`, role: "option", "aria-selected": "false" },
+          on: { mousedown: (event) => event.preventDefault(), click: () => choose(commune) },
+        },
+        commune.name,
+        el("span", { className: "meta" }, communeDetails(commune)),
+      ),
+    ),
+  );
+  if (!results.length) list.append(el("li", { className: "empty", attrs: { role: "option", "aria-disabled": "true" } }, "Aucune commune trouvée."));
+  list.hidden = false;
+  $("commune-input").setAttribute("aria-expanded", "true");
+}
+
+function communeDetails(commune) {
+  const parts = [(commune.postal_codes || [])[0], `département ${commune.department}`];
+  if (commune.matched_name) parts.unshift(`ancienne commune ${commune.matched_name}`);
+  return parts.filter(Boolean).join(" · ");
+}
+
+function closeList() {
+  $("commune-list").hidden = true;
+  $("commune-input").setAttribute("aria-expanded", "false");
+  $("commune-input").removeAttribute("aria-activedescendant");
+}
+
+function onKey(event) {
+  const open = !$("commune-list").hidden && suggestions.length;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    if (!open) return;
+    event.preventDefault();
+    const step = event.key === "ArrowDown" ? 1 : -1;
+    highlight((active + step + suggestions.length) % suggestions.length);
+  } else if (event.key === "Escape") {
+    closeList();
+  } else if (event.key === "Enter" && open && active >= 0) {
+    event.preventDefault();
+    choose(suggestions[active]);
+  }
+}
+
+function highlight(index) {
+  active = index;
+  for (const option of $("commune-list").children) option.setAttribute("aria-selected", String(option.id === `commune-option-${index}`));
+  $("commune-input").setAttribute("aria-activedescendant", `commune-option-${index}`);
+  $(`commune-option-${index}`).scrollIntoView({ block: "nearest" });
+}
+
+async function choose(commune) {
+  $("commune-input").value = commune.name;
+  closeList();
+  await showNearest(commune.lat, commune.lon, commune);
+}
+
+// --- Geolocation -------------------------------------------------------------------------------
+
+const GEO_ERRORS = {
+  1: "Géolocalisation refusée : autorisez-la dans votre navigateur, ou cherchez votre commune.",
+  2: "Position indisponible : cherchez votre commune par son nom ou son code postal.",
+  3: "La géolocalisation a pris trop de temps : réessayez, ou cherchez votre commune.",
+};
+
+function locate() {
+  const form = $("brigades-form");
+  clearProblem(form);
+  if (!("geolocation" in navigator)) {
+    setStatus(form, "Ce navigateur ne permet pas la géolocalisation : cherchez votre commune.", "error");
+    return;
+  }
+  setStatus(form, "Recherche de votre position…");
+  navigator.geolocation.getCurrentPosition(
+    (position) => {
+      clearProblem(form);
+      showNearest(position.coords.latitude, position.coords.longitude, null);
+    },
+    (error) => setStatus(form, GEO_ERRORS[error.code] || GEO_ERRORS[2], "error"),
+    { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 },
+  );
+}
+
+// --- Results -----------------------------------------------------------------------------------
+
+// The competent unit and the nearest brigades around a point (a commune's centre or the person's).
+async function showNearest(lat, lon, chosen) {
+  const form = $("brigades-form");
+  const box = $("brigade-results");
+  try {
+    const answer = await api(`brigades/nearest?lat=${lat}&lon=${lon}&limit=3`);
+    const commune = chosen || answer.commune;
+    const competent = (chosen && chosen.competent) || answer.competent;
+    const others = answer.nearest.filter((unit) => !competent || unit.id !== competent.id);
+    box.replaceChildren(
+      commune ? el("h2", {}, `${commune.name} (${commune.department})`) : el("h2", {}, "Autour de vous"),
+      commune?.police_zone
+        ? el("p", { className: "notice" }, "Cette commune a un commissariat : elle est probablement en zone police. Les brigades de gendarmerie les plus proches sont indiquées ci-dessous.")
+        : null,
+      competent ? unitCard(competent, competentTitle(commune), true) : null,
+      others.length ? el("h2", {}, chosen ? "Autres brigades proches de la commune" : "Autres brigades proches de vous") : null,
+      ...others.map((unit) => unitCard(unit, null, false)),
+    );
+    clearProblem(form);
+  } catch (error) {
+    box.replaceChildren();
+    showProblem(form, error);
+  }
+}
+
+function competentTitle(commune) {
+  return commune?.competent_basis === "official" ? "Unité compétente" : "Brigade compétente (la plus proche du centre de la commune)";
+}
+
+function unitCard(unit, title, competent) {
+  const phone = unit.phone ? unit.phone.replace(/[^\d+]/g, "") : "";
+  const map = `https://www.openstreetmap.org/?mlat=${unit.lat}&mlon=${unit.lon}#map=17/${unit.lat}/${unit.lon}`;
+  return el(
+    "article",
+    { className: competent ? "unit competent" : "unit" },
+    title && el("p", { className: "badge" }, title),
+    el("h3", {}, unit.name),
+    el("p", {}, unit.address, el("br"), `${unit.postal_code} ${unit.commune}`),
+    unit.distance_km !== undefined && el("p", { className: "meta" }, `À ${KM.format(unit.distance_km)} km`),
+    unit.hours && el("p", { className: "meta" }, `Horaires : ${unit.hours}`),
+    el(
+      "p",
+      { className: "actions" },
+      phone && el("a", { className: "button", attrs: { href: `tel:${phone}`, "aria-label": `Appeler le ${unit.phone} (${unit.name})` } }, `Appeler le ${unit.phone}`),
+      el("a", { className: "button secondary", attrs: { href: map, rel: "noopener", "aria-label": `Voir sur la carte : ${unit.name} (OpenStreetMap)` } }, "Voir sur la carte"),
+    ),
+  );
+}
