@@ -117,7 +117,7 @@ class ApiBlueprint(Blueprint):
 
     def query_int(self, name: str, *, default: int, low: int, high: int) -> int:
         raw = self.query(name)
-        if raw is None or raw == "":
+        if raw is None:
             return default
         try:
             value = int(raw)
