@@ -17,7 +17,7 @@ def assert_unavailable(response: Any) -> None:
     assert response.status_code == 503, response.body
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json_body["code"] == "service_unavailable"
-    assert response.json_body["detail"].startswith("Un service nécessaire est momentanément indisponible")
+    assert "indisponible" in response.json_body["detail"]
     assert response.headers["Retry-After"] == "5"
     assert not [word for word in INTERNALS if word in response.body.decode()]
 
@@ -46,3 +46,115 @@ def test_a_cognito_failure_does_not_count_as_a_failed_login(client: Any, aws_fau
         assert login(client).status_code == 503
     aws_faults.heal()
     assert login(client).status_code == 200
+
+
+def test_every_503_tells_when_to_retry_even_when_raised_by_domain_code(client: Any, monkeypatch: Any) -> None:
+    import requests
+
+    def jwks_unreachable(*_: Any, **__: Any) -> None:
+        raise requests.ConnectionError("injected")
+
+    monkeypatch.setattr(requests, "get", jwks_unreachable)
+    response = client.http.post("/opp/feed", headers={"Authorization": f"Bearer {forged()}"}, body="{}")
+    assert_unavailable(response)
+
+
+def forged() -> str:
+    """A token whose signature is never checked here: the keys cannot even be fetched."""
+    import base64
+
+    header = base64.urlsafe_b64encode(b'{"alg":"RS256","kid":"k1"}').rstrip(b"=").decode()
+    return f"{header}.e30.c2ln"
+
+
+# --- Subscriptions: a failure at any step leaves nothing behind ------------------------------------
+
+SUBSCRIBE = {"platform": "android", "token": "fcm-token-under-test-0123456789", "department": "34"}
+
+
+def subscribe(client: Any) -> Any:
+    body = json.dumps({**SUBSCRIBE, "accept_notifications": True})
+    return client.http.post("/subscriptions", headers={"Content-Type": "application/json"}, body=body)
+
+
+def sns_traces() -> dict[str, int]:
+    """Endpoints of the FCM application and subscriptions of the topics a device joins."""
+    from chalicelib import aws
+    from chalicelib.config import get_settings
+
+    sns, settings = aws.client("sns"), get_settings()
+    application = settings.platform_application_arn("android")
+    endpoints = sns.list_endpoints_by_platform_application(PlatformApplicationArn=application)["Endpoints"]
+    topics = {
+        name: sns.list_subscriptions_by_topic(TopicArn=settings.topic_arn(code))["Subscriptions"]
+        for name, code in (("department", "34"), ("national", None))
+    }
+    return {"endpoints": len(endpoints), **{name: len(subscribed) for name, subscribed in topics.items()}}
+
+
+def stored_subscriptions() -> int:
+    from chalicelib.models import Subscription
+
+    return Subscription.count()
+
+
+NOTHING = {"endpoints": 0, "department": 0, "national": 0}
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"),
+    [
+        ("dynamodb", "Query"),  # looking for an earlier registration of the token
+        ("sns", "CreatePlatformEndpoint"),
+        ("sns", "Subscribe"),
+        ("dynamodb", "PutItem"),
+    ],
+)
+@pytest.mark.parametrize("kind", ("down", "timeout"))
+def test_a_failed_subscription_is_a_503_and_leaves_no_trace(
+    client: Any, aws_faults: AwsFaults, service: str, operation: str, kind: str
+) -> None:
+    aws_faults.fail(service, operation, kind)
+    assert_unavailable(subscribe(client))
+    assert aws_faults.failed
+    aws_faults.heal()
+    assert sns_traces() == NOTHING
+    assert stored_subscriptions() == 0
+    assert subscribe(client).status_code == 201  # and the citizen's retry works
+    assert sns_traces() == {"endpoints": 1, "department": 1, "national": 1}
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"), [("sns", "Unsubscribe"), ("sns", "DeleteEndpoint"), ("dynamodb", "DeleteItem")]
+)
+def test_a_failed_unsubscription_is_a_503_and_its_retry_removes_every_trace(
+    client: Any, aws_faults: AwsFaults, service: str, operation: str
+) -> None:
+    subscription_id = subscribe(client).json_body["id"]
+    aws_faults.fail(service, operation, "timeout")
+    assert_unavailable(client.http.delete(f"/subscriptions/{subscription_id}"))
+    aws_faults.heal()
+    assert stored_subscriptions() == 1  # the handle still works, so the citizen can retry
+    assert client.http.delete(f"/subscriptions/{subscription_id}").status_code == 204
+    assert sns_traces() == NOTHING
+    assert stored_subscriptions() == 0
+
+
+# --- Feed ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_reading_the_feed_with_dynamodb_failing_is_a_503(client: Any, aws_faults: AwsFaults, kind: str) -> None:
+    aws_faults.fail("dynamodb", "Query", kind)
+    assert_unavailable(client.http.get("/feed"))
+
+
+def test_a_feed_item_that_could_not_be_stored_is_not_published(
+    client: Any, aws_faults: AwsFaults, auth_header: Any
+) -> None:
+    headers = auth_header("opp-ggd34")
+    aws_faults.fail("dynamodb", "PutItem", "throttled")
+    body = json.dumps({"title": "Vacances", "body": "Pensez à l'OTV avant de partir.", "kind": "otv"})
+    assert_unavailable(client.http.post("/opp/feed", headers=headers, body=body))
+    aws_faults.heal()
+    assert client.http.get("/feed").json_body == {"items": [], "next_cursor": None}

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
+RETRY_AFTER_SECONDS = "5"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -55,6 +56,8 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 def problem(error: AppError) -> Response:
     headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM, **error.headers}
+    if error.status == 503:
+        headers.setdefault("Retry-After", RETRY_AFTER_SECONDS)  # every 503 says when to come back
     return Response(body=json.dumps(error.to_problem(), ensure_ascii=False), status_code=error.status, headers=headers)
 
 
@@ -82,7 +85,7 @@ def guarded(handler: Handler) -> Handler:
         except Exception as exc:
             if _is_dependency_failure(exc):
                 log.error("dependency unavailable: %s", type(exc).__name__)
-                return problem(AppError("service_unavailable", headers={"Retry-After": "5"}))
+                return problem(AppError("service_unavailable"))
             log.exception("unhandled error in %s", handler.__name__)
             return problem(AppError("internal_error"))
 
