@@ -98,7 +98,10 @@ class CurrentAlert(Model):
     sent_by = UnicodeAttribute(null=True)
     sent_at = UTCDateTimeAttribute(null=True)
     status = UnicodeAttribute(default="active")  # active | retracted
-    log_key = UnicodeAttribute(null=True)  # sort key of the alert's log entry
+    retracted_at = UTCDateTimeAttribute(null=True)
+    log_key = UnicodeAttribute(null=True)  # sort key of the log entry of this revision
+    delivery_status = UnicodeAttribute(null=True)  # pending | retrying | published | failed | expired
+    delivery_attempted_at = UTCDateTimeAttribute(null=True)
 
 
 class DeliveryCounts(MapAttribute[str, int]):
@@ -125,10 +128,11 @@ class AlertLogEntry(Model):
     sent_by = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     findings = JSONAttribute(null=True)
-    delivery_status = UnicodeAttribute(null=True)  # pending | published | failed | superseded
+    delivery_status = UnicodeAttribute(null=True)  # pending | retrying | published | failed | superseded | expired
     delivery_attempts = NumberAttribute(default=0)
-    mobile = JSONAttribute(null=True)  # SNS publish outcome
+    channels = JSONAttribute(null=True)  # {channel name: {"ok": bool, ...}} from chalicelib.push.deliver
     web = DeliveryCounts(null=True)
+    expires_at = TTLAttribute(null=True)  # kept one year (CNIL: logs 6 to 12 months)
 
 
 class FeedByTimeIndex(GlobalSecondaryIndex["FeedItem"]):

@@ -244,5 +244,25 @@ def published(aws: dict[str, str]) -> Callable[[str | None], list[dict[str, Any]
     return read
 
 
+@pytest.fixture
+def atomic_aws(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """One mocked AWS request at a time, as each request is atomic in AWS: moto's in-process
+    DynamoDB is not thread-safe (a cancelled transaction restores a snapshot of the whole table,
+    erasing what other threads wrote meanwhile). Threads still interleave between requests."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    serve = BotocoreStubber.__call__
+
+    def one_at_a_time(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return serve(self, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", one_at_a_time)
+    return aws
+
+
 # The log-privacy guard watches the whole run (see tests/privacy_plugin.py).
 pytest_plugins = ["tests.privacy_plugin", "pytester"]

@@ -1,0 +1,108 @@
+"""`Idempotency-Key` on POST: a retried request gets the first answer and does nothing twice.
+
+The first request claims the key with a conditional write, runs, then stores its answer (success or
+a client error such as a refusal). A retry with the same key and the same body replays that answer;
+the same key with another body is a 422; a retry while the first is still running is a 409.
+Server failures release the claim so that the retry runs again: the operations protected here
+record nothing before the point after which they can no longer fail (see `alerts.send`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.errors import AppError, field_error
+from chalicelib.validation import Body
+
+RETENTION = timedelta(hours=24)
+LEASE = timedelta(seconds=60)  # longer than any request may run (API Gateway stops at 29 s)
+HEADER = "Idempotency-Key"
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def once(*, scope: str, key: str | None, request: Body, status: int, run: Callable[[], dict[str, Any]]) -> Reply:
+    """Run `run` once per (`scope`, `key`); without a key, simply run it."""
+    if key is None:
+        return Reply(status, run())
+    if not _KEY.fullmatch(key):
+        raise field_error(HEADER, f"L'en-tête {HEADER} doit compter de 1 à 255 caractères visibles (ASCII).")
+    record_key = f"{scope}#{key}"
+    fingerprint = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+    replay = _claim(record_key, fingerprint)
+    if replay is not None:
+        return replay
+    try:
+        body = run()
+    except AppError as error:
+        if error.status < 500:
+            _complete(record_key, error.status, error.to_problem())
+        else:
+            _release(record_key)
+        raise
+    except Exception:
+        _release(record_key)
+        raise
+    _complete(record_key, status, body)
+    return Reply(status, body)
+
+
+def _claim(record_key: str, fingerprint: str) -> Reply | None:
+    """Claim the key, or return the stored answer of the first request."""
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.models import IdempotencyRecord
+
+    record = IdempotencyRecord(record_key, fingerprint=fingerprint, expires_at=_now() + RETENTION)
+    try:
+        record.save(condition=IdempotencyRecord.key.does_not_exist())
+        return None
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    first = IdempotencyRecord.get(record_key, consistent_read=True)
+    if first.fingerprint != fingerprint:
+        raise AppError("idempotency_key_reused")
+    if not first.completed:
+        started = first.expires_at - RETENTION
+        if _now() - started < LEASE:
+            raise AppError("request_in_progress", headers={"Retry-After": "2"})
+        raise AppError(
+            "request_in_progress",
+            "La première requête avec cette clé a été interrompue : consultez le journal avant de renvoyer "
+            "le message avec une nouvelle clé.",
+        )
+    return Reply(int(first.status_code or 200), dict(first.response or {}), replayed=True)
+
+
+def _complete(record_key: str, status: int, body: dict[str, Any]) -> None:
+    from chalicelib.models import IdempotencyRecord
+
+    IdempotencyRecord(record_key).update(
+        actions=[
+            IdempotencyRecord.status_code.set(status),
+            IdempotencyRecord.response.set(body),
+            IdempotencyRecord.completed.set(True),
+        ]
+    )
+
+
+def _release(record_key: str) -> None:
+    from chalicelib.models import IdempotencyRecord
+
+    IdempotencyRecord(record_key).delete()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,98 @@
+"""Idempotency-Key: run once, replay the first answer, refuse a reused key, release on failure."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib import idempotency
+from chalicelib.errors import AppError
+from chalicelib.models import IdempotencyRecord
+from chalicelib.validation import Body
+
+
+class Request(Body):
+    text: str
+
+
+def counter() -> tuple[list[int], Any]:
+    runs: list[int] = []
+
+    def run() -> dict[str, Any]:
+        runs.append(1)
+        return {"n": len(runs)}
+
+    return runs, run
+
+
+def once(key: str | None, run: Any, text: str = "a") -> idempotency.Reply:
+    return idempotency.once(scope="op#route", key=key, request=Request(text=text), status=201, run=run)
+
+
+def test_without_a_key_every_request_runs(aws: Any) -> None:
+    runs, run = counter()
+    once(None, run)
+    once(None, run)
+    assert len(runs) == 2
+
+
+def test_with_a_key_the_first_answer_is_replayed(aws: Any) -> None:
+    runs, run = counter()
+    first = once("k", run)
+    second = once("k", run)
+    assert len(runs) == 1
+    assert (first.status, first.body, first.replayed) == (201, {"n": 1}, False)
+    assert (second.status, second.body, second.replayed) == (201, {"n": 1}, True)
+
+
+def test_the_same_key_with_another_body_is_refused(aws: Any) -> None:
+    _, run = counter()
+    once("k", run, text="a")
+    with pytest.raises(AppError) as refused:
+        once("k", run, text="b")
+    assert refused.value.code == "idempotency_key_reused" and refused.value.status == 422
+
+
+def test_client_errors_are_replayed_server_errors_release_the_key(aws: Any) -> None:
+    def refuse() -> dict[str, Any]:
+        raise AppError("content_rejected")
+
+    with pytest.raises(AppError):
+        once("refused", refuse)
+    replay = once("refused", refuse)
+    assert replay.status == 422 and replay.body["code"] == "content_rejected" and replay.replayed
+
+    def unavailable() -> dict[str, Any]:
+        raise AppError("service_unavailable")
+
+    with pytest.raises(AppError):
+        once("down", unavailable)
+    _, run = counter()
+    assert once("down", run).body == {"n": 1}
+
+
+def test_an_interrupted_first_request_is_never_run_again(aws: Any) -> None:
+    record = IdempotencyRecord(
+        "op#route#k",
+        fingerprint=_fingerprint("a"),
+        expires_at=idempotency._now() + idempotency.RETENTION - idempotency.LEASE - timedelta(seconds=1),
+    )
+    record.save()
+    runs, run = counter()
+    with pytest.raises(AppError) as refused:
+        once("k", run)
+    assert refused.value.code == "request_in_progress" and "interrompue" in refused.value.detail
+    assert runs == []
+
+
+def _fingerprint(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(Request(text=text).model_dump_json().encode()).hexdigest()
+
+
+def test_records_expire_after_a_day(aws: Any) -> None:
+    _, run = counter()
+    once("k", run)
+    record = IdempotencyRecord.get("op#route#k")
+    assert timedelta(hours=23) < record.expires_at - idempotency._now() <= idempotency.RETENTION
