@@ -1,11 +1,23 @@
-"""Stop Cambriolages API: wiring only (blueprints, middleware). Domain code is in chalicelib/."""
+"""Stop Cambriolages API: wiring only (blueprints, middleware, queue handlers). Domain code is in chalicelib/."""
 
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice, Rate, Response
+from chalice import Chalice, Cron, Rate, Response
+from chalice.app import CloudWatchEvent
 
-from chalicelib.routes import content, corg, docs, finish_response, operators, opp, otv, pages, public, subscriptions
+from chalicelib.routes import (
+    content,
+    corg,
+    docs,
+    finish_response,
+    operators,
+    opp,
+    otv,
+    pages,
+    public,
+    subscriptions,
+)
 
 app = Chalice(app_name="stop-cambriolages")
 app.api.binary_types.append("application/pdf")
@@ -13,12 +25,12 @@ app.api.binary_types.append("application/pdf")
 app.register_blueprint(public.bp)
 app.register_blueprint(operators.bp)
 app.register_blueprint(subscriptions.bp)
+app.register_blueprint(corg.bp)
 app.register_blueprint(content.bp)
 app.register_blueprint(otv.bp)
 app.register_blueprint(opp.bp)
-app.register_blueprint(docs.bp)
 app.register_blueprint(pages.bp)
-app.register_blueprint(corg.bp)
+app.register_blueprint(docs.bp)
 
 
 @app.middleware("http")
@@ -45,3 +57,11 @@ def sweep_disabled_endpoints(event: Any) -> None:
     from chalicelib import subscriptions
 
     subscriptions.sweep_disabled()
+
+
+# 06:00 UTC is 07:00 or 08:00 in Paris: the UTC date of the event is the French date.
+@app.schedule(Cron(0, 6, "*", "*", "?", "*"), name="otv_reminders")
+def otv_reminders(event: CloudWatchEvent) -> None:
+    from chalicelib import otv
+
+    otv.send_due_reminders(today=otv.event_date(event.time))

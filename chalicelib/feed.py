@@ -175,7 +175,7 @@ def shown(item: Any) -> dict[str, Any]:
         "body": item.body,
         "kind": item.kind,
         "link": item.link,
-        "published_at": item.published_at[:19] + "Z",
+        "published_at": _to_second(item.published_at),
     }
 
 
@@ -186,9 +186,7 @@ def encode_cursor(item: Any) -> str:
 
 def decode_cursor(cursor: str) -> dict[str, dict[str, str]]:
     """The index position a cursor stands for; anything not made by `encode_cursor` is a 400."""
-    invalid = field_error(
-        "cursor", "Curseur de pagination invalide : reprenez depuis la première page.", "invalid_parameter"
-    )
+    invalid = field_error("cursor", BAD_CURSOR, "invalid_parameter")
     if len(cursor) > MAX_CURSOR or not re.fullmatch(r"[A-Za-z0-9_-]+", cursor):
         raise invalid
     try:
@@ -238,7 +236,7 @@ def push_prevention(text: str, *, author: str, departments: Sequence[str] | None
         entry.update(actions=[AlertLogEntry.delivery_status.set(status), AlertLogEntry.mobile.set(_details(results))])
         delivered[department or NATIONAL_LOG] = status
     log.info("prevention push sent", extra={"push": push_id, "operator": author, "audiences": len(targets)})
-    return {"id": push_id, "text": text, "sent_at": _iso(now)[:19] + "Z", "delivery": delivered}
+    return {"id": push_id, "text": text, "sent_at": _to_second(_iso(now)), "delivery": delivered}
 
 
 def _details(results: dict[str, Any]) -> dict[str, Any]:
@@ -293,3 +291,8 @@ def _now() -> datetime:
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _to_second(iso: str) -> str:
+    """`2026-12-09T06:00:00Z` from a stored `2026-12-09T06:00:00.123456Z…` (what the API shows)."""
+    return iso[:19] + "Z"

@@ -6,27 +6,24 @@ the dates of absence, the alarm, key holders, a contact person, how to reach the
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_core.core_schema import ValidationInfo
 
-from chalicelib.otv_pdf import ONLINE_PROCEDURE, Choice, Section, render
-from chalicelib.otv_pdf import Field as Line
+from chalicelib import otv_pdf
 from chalicelib.validation import Body, clean_text
 
-MAX_ABSENCE_MONTHS = 12
-HOME_TYPES = {"maison": "Maison", "appartement": "Appartement", "commerce": "Commerce"}
-RESIDENCES = {"principale": "Principale", "secondaire": "Secondaire"}
-REMARKS = {
-    "vehicle_left": "Véhicule laissé sur place",
-    "animals": "Animaux",
-    "light_timers": "Lumières sur programmateur",
-}
+if TYPE_CHECKING:
+    from chalicelib import feed, holidays
 
+log = logging.getLogger(__name__)
+
+MAX_ABSENCE_MONTHS = 12
 # Mainland 0X XX XX XX XX, or international +33 / 0033 and the overseas country codes.
 _PHONE = re.compile(r"^(?:(?:\+|00)(33|262|269|508|590|594|596)|0)([1-9]\d{8})$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
@@ -138,39 +135,16 @@ class OtvForm(Body):
 
 # --- PDFs ----------------------------------------------------------------------------------------
 
-TITLE = "Opération Tranquillité Vacances"
-SUBTITLE = (
-    "Demande de surveillance de votre logement ou de votre commerce pendant votre absence. "
-    "Service gratuit de la gendarmerie et de la police nationales."
-)
-RULES = (
-    "Zone gendarmerie : résidence principale ou secondaire, absence jusqu'à 12 mois, inscription au plus tôt "
-    "45 jours avant le départ et au plus tard la veille. Zone police : résidence principale, absence de 3 jours "
-    "à 3 mois, inscription entre 45 et 3 jours avant le départ. Les modalités peuvent varier localement."
-)
-HANDING_IN = (
-    "Remettez ce formulaire à votre brigade de gendarmerie ou à votre commissariat avec une pièce d'identité "
-    f"et un justificatif de domicile. Inscription aussi possible en ligne : {ONLINE_PROCEDURE}. Toute "
-    "modification se fait auprès de la brigade ou du commissariat dont dépend votre domicile."
-)
-POLICE_ZONE_HINT = (
-    "Brigade la plus proche de votre commune : si votre domicile est en zone police, adressez-vous au commissariat."
-)
-FOOTER = (
-    "Formulaire produit par l'application Stop Cambriolages. Les informations saisies ne sont pas "
-    "conservées par l'application : elles figurent uniquement sur ce document."
-)
-
 
 @cache
 def blank_form() -> bytes:
     """The printable form, to fill in by hand (drawn once per container)."""
-    return render(TITLE, SUBTITLE, _sections(None, None), FOOTER)
+    return otv_pdf.form(None, None)
 
 
 def filled_form(form: OtvForm) -> bytes:
     """The form pre-filled with what the citizen typed, naming the nearest brigade if known."""
-    return render(TITLE, SUBTITLE, _sections(form, nearest_brigade(form)), FOOTER)
+    return otv_pdf.form(form, nearest_brigade(form))
 
 
 def nearest_brigade(form: OtvForm) -> dict[str, Any] | None:
@@ -178,93 +152,107 @@ def nearest_brigade(form: OtvForm) -> dict[str, Any] | None:
     return None
 
 
-def _sections(form: OtvForm | None, brigade: dict[str, Any] | None) -> list[Section]:
-    f = form
-    holders: list[Person | None] = list(f.key_holders) if f else []
-    holders += [None] * (3 - len(holders))
-    contact = f.contact_during_absence if f else None
-    return [
-        Section(
-            "1. Demandeur",
-            [
-                [Line("Nom", f.last_name if f else "", 90), Line("Prénom", f.first_name if f else "", 90)],
-                [Line("Téléphone", f.phone if f else "", 70), Line("Courriel", (f.email or "") if f else "", 110)],
-            ],
-        ),
-        Section(
-            "2. Logement à surveiller",
-            [
-                [Line("Adresse", f.address if f else "")],
-                [Line("Code postal", f.postal_code if f else "", 50), Line("Commune", f.commune if f else "", 130)],
-                Choice("Type", list(HOME_TYPES.values()), [HOME_TYPES[f.home_type]] if f else ()),
-                Choice("Résidence", list(RESIDENCES.values()), [RESIDENCES[f.residence]] if f and f.residence else ()),
-            ],
-        ),
-        Section(
-            "3. Absence",
-            [
-                [
-                    Line("Date de départ", _day(f.departure_date) if f else "", 90),
-                    Line("Date de retour", _day(f.return_date) if f else "", 90),
-                ],
-                Choice("Le logement a une alarme", ["Oui", "Non"], (["Oui" if f.alarm else "Non"]) if f else ()),
-            ],
-        ),
-        Section(
-            "4. Personnes ayant les clés ou autorisées à entrer",
-            [
-                [Line("Nom et prénom", p.name if p else "", 115), Line("Téléphone", p.phone if p else "", 65)]
-                for p in holders
-            ],
-        ),
-        Section(
-            "5. Pendant votre absence",
-            [
-                [
-                    Line("Personne à contacter", contact.name if contact else "", 115),
-                    Line("Téléphone", contact.phone if contact else "", 65),
-                ],
-                [
-                    Line(
-                        "Pour vous joindre (téléphone, adresse de séjour)",
-                        (f.reachable_during_absence or "") if f else "",
-                    )
-                ],
-            ],
-        ),
-        Section(
-            "6. Remarques",
-            [
-                Choice(
-                    "À signaler",
-                    list(REMARKS.values()),
-                    [label for key, label in REMARKS.items() if f and getattr(f, key)],
-                ),
-                [Line("Autres remarques", (f.remarks or "") if f else "")],
-            ],
-        ),
-        _brigade_section(brigade, filled=f is not None),
-        Section("Conditions", note=RULES + " " + HANDING_IN),
-        Section("Signature", [[Line("Fait à", "", 70), Line("le", "", 50), Line("Signature", "", 60)]]),
-    ]
+# --- Seasonal reminders ---------------------------------------------------------------------------
+
+REMINDER_AUTHOR = "planificateur-otv"  # the author the alert log and the feed record
+ONLINE_PROCEDURE_URL = "https://www.service-public.fr/particuliers/vosdroits/R43241"
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
 
 
-def _brigade_section(brigade: dict[str, Any] | None, *, filled: bool) -> Section:
-    if brigade is None:
-        hint = "Retrouvez votre brigade dans l'application, rubrique « Brigades »." if filled else ""
-        return Section("Votre brigade ou commissariat", [[Line("Nom et adresse", "")]], note=hint)
-    town = " ".join(str(part) for part in (brigade.get("postal_code"), brigade.get("commune")) if part)
-    address = ", ".join(part for part in (str(brigade.get("address") or ""), town) if part)
-    return Section(
-        "Votre brigade de gendarmerie",
-        [
-            [Line("Brigade", str(brigade.get("name", "")))],
-            [Line("Adresse", address)],
-            [Line("Téléphone", str(brigade.get("phone") or ""))],
-        ],
-        note=POLICE_ZONE_HINT,
+def send_due_reminders(*, today: date) -> list[str]:
+    """Send the OTV reminder of every period starting in `OTV_REMINDER_DAYS` days or less, once per
+    period: a prevention push (national, or to each département of the period's zone) and a feed
+    item. Returns the ids of the periods reminded now. Periods whose dates are still to confirm
+    are skipped with a warning: the gendarmerie never publishes a date it has not checked."""
+    from chalicelib import holidays
+    from chalicelib.config import get_settings
+
+    sent = []
+    for period in holidays.due(holidays.calendar(), today=today, days_before=get_settings().otv_reminder_days):
+        if period.to_confirm:
+            log.warning("OTV reminder not sent: dates of %s are to confirm in otv_calendar.json", period.id)
+        elif _claim(period):
+            _remind(period)
+            sent.append(period.id)
+    return sent
+
+
+def event_date(timestamp: str) -> date:
+    """The date of a scheduled event's `time` (`2026-12-09T06:00:00Z`)."""
+    return date.fromisoformat(timestamp[:10])
+
+
+def reminder_push_text(period: holidays.Period) -> str:
+    return (
+        f"{period.name}{_zone_suffix(period)} le {french_day(period.start)} : pensez à l'Opération "
+        "Tranquillité Vacances, inscription à votre brigade ou en ligne."
     )
 
 
-def _day(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
+def reminder_feed_item(period: holidays.Period) -> feed.FeedItemBody:
+    from chalicelib import feed
+
+    name = period.name[0].lower() + period.name[1:]
+    body = (
+        f"Les {name} commencent le {french_day(period.start, year=True)}{_zone_suffix(period, long=True)}. "
+        "Pendant votre absence, gendarmes ou policiers peuvent surveiller gratuitement votre logement ou votre "
+        "commerce. Inscrivez-vous en ligne sur service-public.fr ou à votre brigade ou votre commissariat : en "
+        "zone gendarmerie jusqu'à la veille du départ, en zone police au plus tard 3 jours avant. Et n'annoncez "
+        "pas votre départ sur les réseaux sociaux."
+    )
+    title = f"{period.name}{_zone_suffix(period)} : pensez à l'Opération Tranquillité Vacances"
+    return feed.FeedItemBody(title=title, body=body, kind="otv", link=ONLINE_PROCEDURE_URL)
+
+
+def french_day(day: date, *, year: bool = False) -> str:
+    """`samedi 19 décembre` (`1er` for the first of the month), with the year if asked."""
+    number = "1er" if day.day == 1 else str(day.day)
+    text = f"{_WEEKDAYS[day.weekday()]} {number} {_MONTHS[day.month - 1]}"
+    return f"{text} {day.year}" if year else text
+
+
+def _zone_suffix(period: holidays.Period, *, long: bool = False) -> str:
+    if period.zone in (None, "all"):
+        return ""
+    return f" pour la zone {period.zone}" if long else f" (zone {period.zone})"
+
+
+def _claim(period: holidays.Period) -> bool:
+    """Record that this period's reminder is being sent; False if it already was (conditional write)."""
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.models import Marker
+
+    expires = datetime.combine(period.start, datetime.min.time(), tzinfo=UTC) + timedelta(days=400)
+    marker = Marker(
+        f"otv-reminder#{period.id}", hits=1, first_at=int(datetime.now(UTC).timestamp()), expires_at=expires
+    )
+    try:
+        marker.save(condition=Marker.key.does_not_exist())
+    except PutError as exc:
+        if "ConditionalCheckFailed" in str(exc.cause_response_code):
+            return False
+        raise
+    return True
+
+
+def _remind(period: holidays.Period) -> None:
+    """Push and publish; if either fails the claim is released so that tomorrow's run retries."""
+    from chalicelib import feed
+    from chalicelib.models import Marker
+
+    try:
+        feed.push_prevention(
+            reminder_push_text(period),
+            author=REMINDER_AUTHOR,
+            departments=None if period.national else period.departments,
+        )
+        feed.publish(reminder_feed_item(period), author=REMINDER_AUTHOR)
+    except Exception:
+        Marker(f"otv-reminder#{period.id}").delete()
+        raise
+    log.info("OTV reminder sent", extra={"period": period.id, "audiences": len(period.departments) or "national"})

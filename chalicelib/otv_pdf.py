@@ -10,15 +10,25 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fpdf import FPDF
+
+    from chalicelib.otv import OtvForm, Person
 
 ENCODING = "cp1252"
 WIDTH = 180.0  # printable width of A4 (210 mm) with 15 mm margins
 LINE = 6.5
 ONLINE_PROCEDURE = "service-public.fr, démarche « Opération tranquillité vacances » (avec FranceConnect)"
+HOME_TYPES = {"maison": "Maison", "appartement": "Appartement", "commerce": "Commerce"}
+RESIDENCES = {"principale": "Principale", "secondaire": "Secondaire"}
+REMARKS = {
+    "vehicle_left": "Véhicule laissé sur place",
+    "animals": "Animaux",
+    "light_timers": "Lumières sur programmateur",
+}
 
 
 @dataclass(frozen=True)
@@ -135,3 +145,121 @@ def _choice(pdf: FPDF, choice: Choice) -> None:
         pdf.cell(3.5, LINE, mark, align="C")
         pdf.cell(pdf.get_string_width(printable(option)) + 8, LINE, " " + printable(option))
     pdf.ln(LINE)
+
+
+# --- The OTV form ------------------------------------------------------------------------------------
+
+TITLE = "Opération Tranquillité Vacances"
+SUBTITLE = (
+    "Demande de surveillance de votre logement ou de votre commerce pendant votre absence. "
+    "Service gratuit de la gendarmerie et de la police nationales."
+)
+RULES = (
+    "Zone gendarmerie : résidence principale ou secondaire, absence jusqu'à 12 mois, inscription au plus tôt "
+    "45 jours avant le départ et au plus tard la veille. Zone police : résidence principale, absence de 3 jours "
+    "à 3 mois, inscription entre 45 et 3 jours avant le départ. Les modalités peuvent varier localement."
+)
+HANDING_IN = (
+    "Remettez ce formulaire à votre brigade de gendarmerie ou à votre commissariat avec une pièce d'identité "
+    f"et un justificatif de domicile. Inscription aussi possible en ligne : {ONLINE_PROCEDURE}. Toute "
+    "modification se fait auprès de la brigade ou du commissariat dont dépend votre domicile."
+)
+POLICE_ZONE_HINT = (
+    "Brigade la plus proche de votre commune : si votre domicile est en zone police, adressez-vous au commissariat."
+)
+FOOTER = (
+    "Formulaire produit par l'application Stop Cambriolages. Les informations saisies ne sont pas "
+    "conservées par l'application : elles figurent uniquement sur ce document."
+)
+
+
+def form(filled: OtvForm | None, brigade: dict[str, Any] | None) -> bytes:
+    """The OTV form: blank (`filled` None) or with what the citizen typed and the nearest brigade."""
+    return render(TITLE, SUBTITLE, _sections(filled, brigade), FOOTER)
+
+
+def _sections(filled: OtvForm | None, brigade: dict[str, Any] | None) -> list[Section]:
+    def value(name: str, source: Any = filled) -> str:
+        """A typed value as printed ("" on the blank form or for an empty optional field)."""
+        raw = getattr(source, name, None) if source is not None else None
+        return raw.strftime("%d/%m/%Y") if isinstance(raw, date) else str(raw or "")
+
+    def ticked(options: dict[str, str], key: str) -> list[str]:
+        return [options[value(key)]] if value(key) else []
+
+    holders: list[Person | None] = list(filled.key_holders) if filled else []
+    holders += [None] * (3 - len(holders))
+    contact = filled.contact_during_absence if filled else None
+    alarm = [] if filled is None else ["Oui" if filled.alarm else "Non"]
+    return [
+        Section(
+            "1. Demandeur",
+            [
+                [Field("Nom", value("last_name"), 90), Field("Prénom", value("first_name"), 90)],
+                [Field("Téléphone", value("phone"), 70), Field("Courriel", value("email"), 110)],
+            ],
+        ),
+        Section(
+            "2. Logement à surveiller",
+            [
+                [Field("Adresse", value("address"))],
+                [Field("Code postal", value("postal_code"), 50), Field("Commune", value("commune"), 130)],
+                Choice("Type", list(HOME_TYPES.values()), ticked(HOME_TYPES, "home_type")),
+                Choice("Résidence", list(RESIDENCES.values()), ticked(RESIDENCES, "residence")),
+            ],
+        ),
+        Section(
+            "3. Absence",
+            [
+                [
+                    Field("Date de départ", value("departure_date"), 90),
+                    Field("Date de retour", value("return_date"), 90),
+                ],
+                Choice("Le logement a une alarme", ["Oui", "Non"], alarm),
+            ],
+        ),
+        Section(
+            "4. Personnes ayant les clés ou autorisées à entrer",
+            [
+                [Field("Nom et prénom", value("name", p), 115), Field("Téléphone", value("phone", p), 65)]
+                for p in holders
+            ],
+        ),
+        Section(
+            "5. Pendant votre absence",
+            [
+                [
+                    Field("Personne à contacter", value("name", contact), 115),
+                    Field("Téléphone", value("phone", contact), 65),
+                ],
+                [Field("Pour vous joindre (téléphone, adresse de séjour)", value("reachable_during_absence"))],
+            ],
+        ),
+        Section(
+            "6. Remarques",
+            [
+                Choice("À signaler", list(REMARKS.values()), [label for key, label in REMARKS.items() if value(key)]),
+                [Field("Autres remarques", value("remarks"))],
+            ],
+        ),
+        _brigade_section(brigade, filled=filled is not None),
+        Section("Conditions", note=RULES + " " + HANDING_IN),
+        Section("Signature", [[Field("Fait à", "", 70), Field("le", "", 50), Field("Signature", "", 60)]]),
+    ]
+
+
+def _brigade_section(brigade: dict[str, Any] | None, *, filled: bool) -> Section:
+    if brigade is None:
+        hint = "Retrouvez votre brigade dans l'application, rubrique « Brigades »." if filled else ""
+        return Section("Votre brigade ou commissariat", [[Field("Nom et adresse", "")]], note=hint)
+    town = " ".join(str(part) for part in (brigade.get("postal_code"), brigade.get("commune")) if part)
+    address = ", ".join(part for part in (str(brigade.get("address") or ""), town) if part)
+    return Section(
+        "Votre brigade de gendarmerie",
+        [
+            [Field("Brigade", str(brigade.get("name", "")))],
+            [Field("Adresse", address)],
+            [Field("Téléphone", str(brigade.get("phone") or ""))],
+        ],
+        note=POLICE_ZONE_HINT,
+    )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
-from chalicelib import otv
+from chalicelib import departements, holidays, otv, rules
+from chalicelib.models import AlertLogEntry
 
 PDF_HEADERS = {"Content-Type": "application/json", "Accept": "application/pdf"}
 
@@ -178,3 +180,156 @@ def test_adding_months_clamps_to_the_end_of_the_month() -> None:
     assert otv.add_months(date(2027, 3, 31), 11) == date(2028, 2, 29)
     assert otv.add_months(date(2028, 2, 29), 12) == date(2029, 2, 28)
     assert otv.add_months(date(2026, 12, 15), 12) == date(2027, 12, 15)
+
+
+# --- Seasonal reminders (the daily schedule) -------------------------------------------------------
+
+
+def fire(client: Any, day: str) -> None:
+    """Invoke the daily schedule as EventBridge does, on `day` at 06:00 UTC."""
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[], region="eu-west-3"
+    )
+    event["time"] = f"{day}T06:00:00Z"
+    client.lambda_.invoke("otv_reminders", event)
+
+
+def feed_items(client: Any) -> list[dict[str, Any]]:
+    return client.http.get("/feed?limit=50").json_body["items"]
+
+
+def a_zone_c_period(monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> holidays.Period:
+    raw = {"id": "hiver-2030-c", "name": "Vacances d'hiver", "zone": "C", "start": "2030-02-09", "end": "2030-02-25"}
+    period = holidays.parse_period({**raw, "to_confirm": False, **overrides})
+    monkeypatch.setattr(holidays, "calendar", lambda: [period])
+    return period
+
+
+def test_the_christmas_reminder_fires_once_10_days_before_and_never_again(
+    client: Any, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    fire(client, "2026-12-08")  # the day before the reminder day
+    assert published(None) == [] and feed_items(client) == []
+
+    fire(client, "2026-12-09")  # 10 days before Saturday 19 December
+    [push] = published(None)
+    assert push["message"]["default"] == (
+        "Vacances de Noël le samedi 19 décembre : pensez à l'Opération Tranquillité Vacances, "
+        "inscription à votre brigade ou en ligne."
+    )
+    assert push["attributes"]["AWS.SNS.MOBILE.APNS.COLLAPSE_ID"] == "prevention-nationale"
+    [item] = feed_items(client)
+    assert item["kind"] == "otv" and item["link"] == otv.ONLINE_PROCEDURE_URL
+    assert "samedi 19 décembre 2026" in item["body"]
+
+    fire(client, "2026-12-09")  # the schedule fires twice the same day
+    fire(client, "2026-12-10")  # the day after
+    assert len(published(None)) == 1
+    assert len(feed_items(client)) == 1
+
+
+def test_the_reminder_is_logged_with_the_scheduler_as_author(client: Any) -> None:
+    fire(client, "2026-12-09")
+    [entry] = AlertLogEntry.query("national")
+    assert (entry.kind, entry.sent_by, entry.delivery_status) == ("prevention", "planificateur-otv", "published")
+    [published_item] = AlertLogEntry.query("feed")
+    assert (published_item.kind, published_item.sent_by) == ("feed_published", "planificateur-otv")
+
+
+def test_a_day_the_schedule_missed_is_caught_up_before_the_start(
+    client: Any, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    fire(client, "2026-12-18")
+    assert len(published(None)) == 1
+    fire(client, "2026-12-19")  # the holidays have started: nothing more
+    assert len(published(None)) == 1
+
+
+def test_nothing_is_sent_once_the_holidays_have_started(
+    client: Any, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    fire(client, "2026-12-19")
+    fire(client, "2026-12-25")
+    assert published(None) == [] and feed_items(client) == []
+
+
+def test_a_zone_period_pushes_to_that_zones_departements_only_without_touching_their_alerts(
+    client: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    period = a_zone_c_period(monkeypatch)  # starts Saturday 9 February 2030
+    fire(client, "2030-01-30")
+    assert published(None) == []
+    for code in departements.CODES:
+        expected = 1 if code in period.departments else 0
+        assert len(published(code)) == expected, code
+    push = published("34")[0]
+    assert push["message"]["default"].startswith("Vacances d'hiver (zone C) le samedi 9 février :")
+    assert push["attributes"]["AWS.SNS.MOBILE.APNS.COLLAPSE_ID"] == "prevention-nationale"  # not "alerte-34"
+    assert push["message"]["APNS"]["kind"] == "prevention"
+    [item] = feed_items(client)
+    assert item["title"] == "Vacances d'hiver (zone C) : pensez à l'Opération Tranquillité Vacances"
+    assert "pour la zone C" in item["body"]
+    assert sorted(e.department for e in AlertLogEntry.scan(AlertLogEntry.kind == "prevention")) == sorted(
+        period.departments
+    )
+    fire(client, "2030-01-31")
+    assert len(published("34")) == 1
+
+
+def test_periods_whose_dates_are_to_confirm_are_skipped_with_a_warning(
+    client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    a_zone_c_period(monkeypatch, to_confirm=True)
+    with caplog.at_level("WARNING"):
+        fire(client, "2030-01-30")
+    assert feed_items(client) == []
+    assert "hiver-2030-c are to confirm" in caplog.text
+
+
+def test_the_number_of_days_comes_from_the_settings(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.config import get_settings
+
+    monkeypatch.setenv("OTV_REMINDER_DAYS", "3")
+    get_settings.cache_clear()
+    try:
+        assert otv.send_due_reminders(today=date(2026, 12, 15)) == []
+        assert otv.send_due_reminders(today=date(2026, 12, 16)) == ["noel-2026"]
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_failed_sending_is_retried_by_the_next_run(
+    client: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    from chalicelib import feed
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("DynamoDB down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(feed, "publish", broken)
+        with pytest.raises(RuntimeError):
+            fire(client, "2026-12-09")
+    fire(client, "2026-12-10")
+    assert len(feed_items(client)) == 1
+
+
+def test_every_calendar_period_gives_texts_that_pass_the_rules() -> None:
+    for period in holidays.calendar():
+        text = otv.reminder_push_text(period)
+        assert rules.length(text) <= rules.MAX_LENGTH, text
+        assert rules.check_topic(text) == []
+        item = otv.reminder_feed_item(period)  # validated like an OPP publication
+        assert rules.check_topic(item.title + " " + item.body) == []
+
+
+def test_french_days_read_naturally() -> None:
+    assert otv.french_day(date(2026, 12, 19)) == "samedi 19 décembre"
+    assert otv.french_day(date(2027, 5, 1), year=True) == "samedi 1er mai 2027"
+
+
+def test_the_schedule_runs_daily_at_6_utc() -> None:
+    from app import app
+
+    [source] = [s for s in app.event_sources if s.name == "otv_reminders"]
+    assert source.schedule_expression.to_string() == "cron(0 6 * * ? *)"

@@ -13,21 +13,21 @@ CACHED = {"Cache-Control": "public, max-age=3600"}
 
 
 @bp.route("/content/prevention", methods=["GET"])
-def prevention() -> Response:
+def content_prevention() -> Response:
     from chalicelib import content
 
     return json_response(content.prevention(bp.query("audience")), headers=CACHED)
 
 
 @bp.route("/content/victim", methods=["GET"])
-def victim() -> Response:
+def content_victim() -> Response:
     from chalicelib import content
 
     return json_response(content.victim(), headers=CACHED)
 
 
 @bp.route("/content/otv", methods=["GET"])
-def otv() -> Response:
+def content_otv() -> Response:
     from chalicelib import content
 
     return json_response(content.otv(), headers=CACHED)

@@ -12,7 +12,7 @@ PDF = "application/pdf"
 
 
 @bp.route("/otv/form.pdf", methods=["GET"])
-def blank_form() -> Response:
+def otv_blank_form() -> Response:
     from chalicelib import otv
 
     _require_pdf_accepted()
@@ -20,7 +20,7 @@ def blank_form() -> Response:
 
 
 @bp.route("/otv/form", methods=["POST"])
-def filled_form() -> Response:
+def otv_filled_form() -> Response:
     from chalicelib import otv
 
     _require_pdf_accepted()
