@@ -7,6 +7,7 @@ from chalice import Chalice, Cron, Rate, Response
 from chalice.app import CloudWatchEvent
 
 from chalicelib.routes import (
+    brigades,
     content,
     corg,
     docs,
@@ -29,6 +30,7 @@ app.register_blueprint(corg.bp)
 app.register_blueprint(content.bp)
 app.register_blueprint(otv.bp)
 app.register_blueprint(opp.bp)
+app.register_blueprint(brigades.bp)
 app.register_blueprint(pages.bp)
 app.register_blueprint(docs.bp)
 

@@ -25,6 +25,12 @@ CATALOGUE: dict[str, ErrorKind] = {
         "Numéro de département inconnu : indiquez 01 à 95, 2A, 2B, 971, 972, 973, 974 ou 976.",
     ),
     "invalid_parameter": ErrorKind(400, "Paramètre invalide", "Un paramètre de la requête est invalide."),
+    "outside_territory": ErrorKind(
+        400,
+        "Position hors de France",
+        "Cette position est trop loin de toute commune de France métropolitaine ou d'outre-mer "
+        "(Guadeloupe, Martinique, Guyane, La Réunion, Mayotte) : aucune brigade ne peut être proposée.",
+    ),
     "unauthenticated": ErrorKind(401, "Authentification requise", "Connectez-vous pour accéder à ce service."),
     "invalid_token": ErrorKind(401, "Session invalide", "Votre session est invalide ou expirée : reconnectez-vous."),
     "bad_credentials": ErrorKind(401, "Identifiants incorrects", "Identifiant ou mot de passe incorrect."),

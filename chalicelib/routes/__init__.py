@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -52,6 +53,7 @@ _DEPENDENCY_DOWN = (
 )
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
+_DECIMAL = re.compile(r"[+-]?(?:\d{1,15}(?:\.\d{0,15})?|\.\d{1,15})")  # no exponent, NaN, infinity
 
 
 def problem(error: AppError) -> Response:
@@ -128,6 +130,27 @@ class ApiBlueprint(Blueprint):
             raise field_error(name, f"« {name} » doit être un nombre entier.", "invalid_parameter") from None
         if not low <= value <= high:
             raise field_error(name, f"« {name} » doit être compris entre {low} et {high}.", "invalid_parameter")
+        return value
+
+    def query_text(self, name: str, *, max_length: int) -> str:
+        """A required, non-blank text parameter of at most `max_length` characters (trimmed)."""
+        value = (self.query(name) or "").strip()
+        if not value:
+            raise field_error(name, f"« {name} » est obligatoire et ne peut pas être vide.", "invalid_parameter")
+        if len(value) > max_length:
+            raise field_error(name, f"« {name} » dépasse {max_length} caractères.", "invalid_parameter")
+        return value
+
+    def query_float(self, name: str, *, low: float, high: float) -> float:
+        """A required decimal parameter (`43.61`, `-1.5`) between `low` and `high`; no NaN, no infinity."""
+        raw = (self.query(name) or "").strip()
+        if not raw:
+            raise field_error(name, f"« {name} » est obligatoire.", "invalid_parameter")
+        if not _DECIMAL.fullmatch(raw):
+            raise field_error(name, f"« {name} » doit être un nombre décimal, par exemple 43.61.", "invalid_parameter")
+        value = float(raw)
+        if not low <= value <= high:
+            raise field_error(name, f"« {name} » doit être compris entre {low:g} et {high:g}.", "invalid_parameter")
         return value
 
     def header(self, name: str) -> str | None:

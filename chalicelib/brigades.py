@@ -1,0 +1,344 @@
+"""Brigade search: communes by name, postal or INSEE code; the units serving a commune or a position.
+
+The data (DESIGN §7, data/README.md) is read from `DATA_DIR` on first use and kept for the life of
+the process (a Lambda container): communes as columns, units by id, and indexes built when first
+needed: names (`names.NameIndex`), postal codes (same structure), commune centres and brigades
+(`geo.PointGrid`). Nothing is read at `import app`.
+
+No official competence list is shipped, so the competent unit of a commune is, by default, the
+nearest brigade of its département to its centre (`"competent_basis": "nearest"`); a
+`competence.csv` in `DATA_DIR` overrides it (`"official"`). Positions are never logged.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from chalicelib import competence, geo, names
+from chalicelib.config import get_settings
+from chalicelib.errors import AppError
+
+# A position farther than this from every commune centre is not in France. Communes of French
+# Guiana are vast (up to 18,000 km²): their centres can lie 100 km from their edges.
+REACH_KM = 30.0
+WIDE_REACH_KM = 150.0
+WIDE_COMMUNE_DEPARTMENTS = frozenset({"973"})
+NEAREST_MAX_KM = 200.0  # brigades farther than this are not offered as "nearest"
+PARIS_LYON_MARSEILLE = frozenset({"75056", "69123", "13055"})  # a position lands in an arrondissement
+CURRENT_NAME = 10**9  # ranks current names above former names of the same tier
+ARRONDISSEMENT = 10**9  # ranks an arrondissement above its city for a shared postal code
+_CODE = re.compile(r"\d{5}|2[AB]\d{3}")
+
+Unit = dict[str, Any]
+Hit = tuple[int, str | None]  # (commune, former name the query matched)
+
+
+# -- what the routes and other domain modules call ---------------------------------------------------
+
+
+def search_communes(text: str, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Communes matching a name (type-ahead, one typo allowed), a postal code or an INSEE code."""
+    found = directory()
+    return [found.commune_view(commune, matched) for commune, matched in found.search(text, limit)]
+
+
+def nearest(*, lat: float, lon: float, limit: int = 3) -> dict[str, Any]:
+    """The commune where a position lies, its competent unit and the nearest brigades.
+
+    A position far from every commune of metropolitan France and the DROM is a 400.
+    """
+    found = directory()
+    commune = found.commune_view(found.locate(lat, lon), None)
+    return {"commune": commune, "competent": commune["competent"], "nearest": found.nearest_units(lat, lon, limit)}
+
+
+def unit(unit_id: str) -> Unit:
+    """A brigade (or police station) by its id; unknown → 404."""
+    found = directory().units.get(unit_id)
+    if found is None:
+        raise AppError("not_found", "Aucune brigade ni aucun commissariat ne porte cet identifiant.")
+    return _public(found)
+
+
+def nearest_for_place(text: str) -> Unit | None:
+    """The competent unit for a commune name or postal code typed in a form (best match), or None."""
+    found = directory()
+    hits = found.search(text, 1)
+    competent = found.competent(hits[0][0])[0] if hits else None
+    return dict(competent) if competent else None
+
+
+# -- the loaded data ---------------------------------------------------------------------------------
+
+_directories: dict[Path, Directory] = {}
+_loading = threading.Lock()
+
+
+def directory(data_dir: Path | None = None) -> Directory:
+    """The data of `data_dir` (default: the settings'), read once per process."""
+    path = data_dir or get_settings().data_dir
+    if path not in _directories:
+        with _loading:
+            if path not in _directories:
+                _directories[path] = Directory(path)
+    return _directories[path]
+
+
+class Directory:
+    """Communes (one column per field, one row per commune or arrondissement) and units."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        columns = _columns(
+            data_dir / "communes.csv",
+            "code_insee", "nom", "departement", "codes_postaux", "population", "latitude", "longitude",
+            "commune_parent", "anciens_codes",
+        )  # fmt: skip
+        self.insee, self.name, self.department, self.postal_codes = columns[:4]
+        self.population = [int(p or 0) for p in columns[4]]
+        self.lat = [float(x) if x else None for x in columns[5]]
+        self.lon = [float(x) if x else None for x in columns[6]]
+        self.parent, self.former_codes = columns[7:]
+        self.by_insee = dict(zip(self.insee, range(len(self.insee)), strict=True))
+        self.brigades = _units(data_dir / "brigades.csv", "gendarmerie")
+        self.stations = _units(data_dir / "commissariats.csv", "police")
+        self.units: dict[str, Unit] = {u["id"]: u for u in self.brigades + self.stations}
+        self.police_by_city: dict[str, list[Unit]] = {}
+        for station in self.stations:
+            commune = self.by_insee.get(station["insee"])
+            city = station["insee"] if commune is None else self.city(commune)
+            self.police_by_city.setdefault(city, []).append(station)
+        self.official = competence.load(data_dir / competence.FILE_NAME)
+        self._competent: dict[int, tuple[Unit | None, str]] = {}
+
+    def city(self, commune: int) -> str:
+        """The commune itself, or the city of an arrondissement (Paris, Lyon, Marseille)."""
+        return self.parent[commune] or self.insee[commune]
+
+    def build_all(self) -> Directory:
+        """Build every index now (the routes build each one when first needed)."""
+        for index in ("name_index", "postal_index", "former", "commune_grid", "wide_commune_grid", "brigade_grid"):
+            getattr(self, index)
+        return self
+
+    # -- indexes, built on first use -----------------------------------------------------------------
+
+    @cached_property
+    def former(self) -> tuple[dict[str, int], dict[str, str], list[tuple[str, int]]]:
+        """Former communes: commune by former INSEE code, name by former code, (name, commune)."""
+        by_code = {code: i for i, codes in enumerate(self.former_codes) if codes for code in codes.split("|")}
+        codes, old_names, currents = _columns(
+            self.data_dir / "communes_deleguees.csv", "code_insee", "nom", "commune_code_insee"
+        )
+        named = [(name, self.by_insee[current]) for name, current in zip(old_names, currents, strict=True)]
+        return by_code, dict(zip(codes, old_names, strict=True)), [(n, c) for n, c in named if n != self.name[c]]
+
+    @cached_property
+    def name_index(self) -> tuple[names.NameIndex, list[Hit]]:
+        """Names, former names (Meythet → Annecy) and names without their article (Havre → Le Havre).
+
+        Current names rank above former names in every tier, then by population.
+        """
+        former = self.former[2]
+        count = len(self.name)
+        hits: list[Hit] = [(i, None) for i in range(count)] + [(c, name) for name, c in former]
+        current_keys = names.name_keys(self.name)
+        article_positions, article_keys = names.without_article(current_keys)
+        current_scores = [CURRENT_NAME + p for p in self.population]
+        index = names.NameIndex(
+            current_keys + names.name_keys([name for name, _ in former]) + article_keys,
+            [*range(len(hits)), *article_positions],
+            [*range(count), *(c for _, c in former), *article_positions],
+            current_scores + [self.population[c] for _, c in former] + [current_scores[i] for i in article_positions],
+        )
+        return index, hits
+
+    @cached_property
+    def postal_index(self) -> names.NameIndex:
+        pairs = [(code, c) for c, codes in enumerate(self.postal_codes) if codes for code in codes.split("|")]
+        communes = [c for _, c in pairs]
+        scores = [self.population[c] + (ARRONDISSEMENT if self.parent[c] else 0) for c in communes]
+        return names.NameIndex([code for code, _ in pairs], communes, communes, scores)
+
+    @cached_property
+    def brigades_by_service_id(self) -> dict[str, list[Unit]]:
+        """Brigades by the Ministry's unit id (`identifiant_unite`; three ids are shared by two)."""
+        found: dict[str, list[Unit]] = {}
+        for brigade in self.brigades:
+            if brigade["service_id"]:
+                found.setdefault(brigade["service_id"], []).append(brigade)
+        return found
+
+    @cached_property
+    def commune_grid(self) -> geo.PointGrid:
+        lats = [None if code in PARIS_LYON_MARSEILLE else lat for code, lat in zip(self.insee, self.lat, strict=True)]
+        return geo.PointGrid(lats, self.lon, cell_degrees=0.05)
+
+    @cached_property
+    def wide_commune_grid(self) -> geo.PointGrid:
+        """The few communes whose territory reaches far beyond `REACH_KM` from their centre."""
+        wide = [d in WIDE_COMMUNE_DEPARTMENTS for d in self.department]
+        lats = [lat if is_wide else None for lat, is_wide in zip(self.lat, wide, strict=True)]
+        return geo.PointGrid(lats, self.lon, cell_degrees=1.0)
+
+    @cached_property
+    def brigade_grid(self) -> geo.PointGrid:
+        return geo.PointGrid([b["lat"] for b in self.brigades], [b["lon"] for b in self.brigades], cell_degrees=0.2)
+
+    # -- lookups -------------------------------------------------------------------------------------
+
+    def search(self, text: str, limit: int) -> list[Hit]:
+        """Communes for a query, best first."""
+        compact = "".join(text.split()).upper()
+        if _CODE.fullmatch(compact):
+            return self._by_code(compact, limit)
+        if compact.isdigit():  # the start of a postal code
+            return [(c, None) for c, _ in self.postal_index.search([compact], limit, typo_min_length=None)]
+        index, hits = self.name_index
+        return [hits[target] for target, _ in index.search(names.query_keys(text), limit)]
+
+    def _by_code(self, code: str, limit: int) -> list[Hit]:
+        """Postal code first (what people type), then INSEE code, then former INSEE code."""
+        hits: list[Hit] = [(c, None) for c, _ in self.postal_index.search([code], limit, typo_min_length=None)]
+        by_former_code, former_names, _ = self.former
+        if code in self.by_insee:
+            hits.append((self.by_insee[code], None))
+        if code in by_former_code:
+            hits.append((by_former_code[code], former_names.get(code)))
+        unique: dict[int, str | None] = {}
+        for commune, matched in hits:
+            unique.setdefault(commune, matched)
+        return list(unique.items())[:limit]
+
+    def locate(self, lat: float, lon: float) -> int:
+        """The commune whose centre is nearest to a position in France or a DROM; else a 400."""
+        found = self.commune_grid.nearest(lat, lon, max_km=REACH_KM) or self.wide_commune_grid.nearest(
+            lat, lon, max_km=WIDE_REACH_KM
+        )
+        if not found:
+            raise AppError("outside_territory")
+        return found[0][1]
+
+    def nearest_units(self, lat: float, lon: float, limit: int) -> list[Unit]:
+        """The `limit` nearest brigades with their geodesic distance, nearest first."""
+        answers = []
+        for _, ident in self.brigade_grid.nearest(lat, lon, count=limit, max_km=NEAREST_MAX_KM):
+            brigade = self.brigades[ident]
+            distance = geo.geodesic_km(lat, lon, brigade["lat"], brigade["lon"])
+            answers.append({**_public(brigade), "distance_km": round(distance, 2)})
+        answers.sort(key=lambda u: u["distance_km"])
+        return answers
+
+    def competent(self, commune: int) -> tuple[Unit | None, str]:
+        """The competent unit of a commune and the basis of that answer (worked out once per commune)."""
+        known = self._competent.get(commune)
+        if known is None:
+            assignment = self.official.get(self.insee[commune]) or self.official.get(self.parent[commune])
+            if assignment is not None:
+                known = (self._official_unit(assignment, commune), "official")
+            else:
+                known = (self._nearest_brigade_of_department(commune), "nearest")
+            self._competent[commune] = known
+        return known
+
+    def _nearest_brigade_of_department(self, commune: int) -> Unit | None:
+        lat, lon, department = self.lat[commune], self.lon[commune], self.department[commune]
+        if lat is None or lon is None:
+            return None
+        found = self.brigade_grid.nearest(
+            lat, lon, max_km=NEAREST_MAX_KM, accept=lambda ident: self.brigades[ident]["department"] == department
+        )
+        return _public(self.brigades[found[0][1]]) if found else None
+
+    def _official_unit(self, assignment: competence.Assignment, commune: int) -> Unit:
+        """The unit the Ministry names: the brigade with that id, the city's police station, or a unit
+        known by its name only (then also served by `GET /brigades/{id}`)."""
+        if assignment.institution == "gendarmerie":
+            candidates = self.brigades_by_service_id.get(assignment.service_id, [])
+        else:
+            candidates = self.police_by_city.get(self.city(commune), [])
+        if candidates:
+            return _public(min(candidates, key=lambda u: self._distance_km(commune, u)))
+        unit_id = f"service-{assignment.service_id or '-'.join(names.fold(assignment.service).split())}"
+        named = {field: None for field in UNIT_FIELDS} | {
+            "id": unit_id,
+            "kind": assignment.institution,
+            "name": assignment.service,
+        }
+        return self.units.setdefault(unit_id, named)
+
+    def _distance_km(self, commune: int, unit: Unit) -> float:
+        lat, lon = self.lat[commune], self.lon[commune]
+        if lat is None or lon is None or unit["lat"] is None:
+            return math.inf
+        return geo.geodesic_km(lat, lon, unit["lat"], unit["lon"])
+
+    def commune_view(self, commune: int, matched_name: str | None) -> dict[str, Any]:
+        """The API's `Commune`."""
+        unit, basis = self.competent(commune)
+        view: dict[str, Any] = {
+            "insee": self.insee[commune],
+            "name": self.name[commune],
+            "department": self.department[commune],
+            "postal_codes": self.postal_codes[commune].split("|") if self.postal_codes[commune] else [],
+            "lat": self.lat[commune],
+            "lon": self.lon[commune],
+            "competent": unit,
+            "competent_basis": basis,
+            "police_zone": self.city(commune) in self.police_by_city,
+        }
+        if matched_name is not None:
+            view["matched_name"] = matched_name
+        return view
+
+
+# -- reading the files ---------------------------------------------------------------------------------
+
+UNIT_FIELDS = ("id", "kind", "name", "address", "postal_code", "commune", "department", "phone", "lat", "lon", "hours")
+
+
+def _columns(path: Path, *names: str) -> list[tuple[str, ...]]:
+    """The named columns of a CSV file (transposed in one pass: much faster than a dict per row)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        every = list(zip(*reader, strict=True))
+    return [every[header.index(name)] for name in names]
+
+
+def _units(path: Path, kind: str) -> list[Unit]:
+    """Rows of brigades.csv or commissariats.csv as the API's `Unit`, plus two private join keys
+    (`insee`, `service_id`) that `_public` drops."""
+    fields = ("id", "nom", "adresse", "code_postal", "commune", "departement", "telephone", "latitude", "longitude")
+    extra = ("horaires", "horaires_note", "code_insee", "identifiant_unite")
+    units = []
+    for row in zip(*_columns(path, *fields, *extra), strict=True):
+        ident, name, address, postal_code, town, department, phone, lat, lon, hours, note, insee, service_id = row
+        units.append(
+            {
+                "id": ident,
+                "kind": kind,
+                "name": name,
+                "address": address or None,
+                "postal_code": postal_code or None,
+                "commune": town or None,
+                "department": department,
+                "phone": phone or None,
+                "lat": float(lat) if lat else None,
+                "lon": float(lon) if lon else None,
+                "hours": "; ".join(part for part in (hours, note) if part) or None,
+                "insee": insee,
+                "service_id": service_id,
+            }
+        )
+    return units
+
+
+def _public(unit: Unit) -> Unit:
+    return {field: unit[field] for field in UNIT_FIELDS}

@@ -1,0 +1,246 @@
+"""Place-name matching for type-ahead: normalised keys, prefix search, one typo, ranking.
+
+A name's *key* ignores accents and case, and turns hyphens, apostrophes and runs of spaces into one
+space (`L'Abergement-Clémenciat` → `l abergement clemenciat`), so whatever a person types folds onto
+the same key; a missing space costs the one typo allowed. Keys live in one
+sorted list: a prefix is a contiguous range found by bisection, and the sorted list doubles as an
+implicit trie, which lets the one-typo search try only the letters that can actually follow.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+
+# Abbreviations people type for the words official names spell out.
+ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+_ARTICLE_PREFIXES = ("l ", "le ", "la ", "les ")
+_END = "~"  # sorts after every character a key holds ([a-z0-9 ])
+_EXTRA_FOLDS = {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
+_NOT_KEY = re.compile(r"[^a-z0-9]+")
+
+
+def _fold_table() -> dict[int, str]:
+    """Lower-case ASCII for the Latin letters; a space for anything else (punctuation, marks)."""
+    table: dict[int, str] = {}
+    for code in range(0x250):
+        char = chr(code)
+        base = _EXTRA_FOLDS.get(char.lower()) or "".join(
+            c for c in unicodedata.normalize("NFKD", char.lower()) if not unicodedata.combining(c)
+        )
+        table[code] = base if base.isascii() and base.isalnum() else " "
+    for code in range(0x300, 0x370):  # combining accents typed as separate characters
+        table[code] = ""
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII letters and digits separated by single spaces (`Saint-Étienne` → `saint etienne`)."""
+    folded = text.translate(_FOLD)
+    if not folded.isascii():
+        folded = _NOT_KEY.sub(" ", folded)
+    return " ".join(folded.split())
+
+
+def name_keys(names: Sequence[str]) -> list[str]:
+    """The key of each official name (written for speed: it runs on every name at load)."""
+    table = _FOLD
+    keys = [" ".join(name.translate(table).split()) for name in names]
+    return [key if key.isascii() else fold(key) for key in keys]
+
+
+def without_article(keys: Sequence[str]) -> tuple[list[int], list[str]]:
+    """Positions and keys of the names that start with an article, without it (`le havre` → `havre`)."""
+    positions = [i for i, key in enumerate(keys) if key.startswith(_ARTICLE_PREFIXES)]
+    return positions, [keys[i].split(" ", 1)[1] for i in positions]
+
+
+def query_keys(text: str) -> list[str]:
+    """Keys to look up for what a person typed: `st etienne` → `saint etienne` (and `st etienne`)."""
+    words = fold(text).split()
+    if not words:
+        return []
+    expanded = " ".join(ABBREVIATIONS.get(w, w) for w in words)
+    raw = " ".join(words)
+    return [expanded] if expanded == raw else [expanded, raw]
+
+
+Span = tuple[int, int]
+
+EXACT, PREFIX, TYPO, TYPO_PREFIX = range(4)
+
+
+class NameIndex:
+    """Sorted keys, each pointing to a target; answers ranked by tier, then by score.
+
+    `groups[i]` says which answers are the same thing (one commune under several names): only the
+    best-ranked key of a group is returned. `scores` rank answers inside a tier (population).
+    """
+
+    BLOCK = 64
+
+    def __init__(self, keys: Sequence[str], targets: Sequence[int], groups: Sequence[int], scores: Sequence[int]):
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.keys = [keys[i] for i in order]
+        self.targets = [targets[i] for i in order]
+        self.groups = [groups[i] for i in order]
+        self.scores = [scores[i] for i in order]
+        self._blocks: dict[int, list[int]] = {}
+        self._children_of: dict[str, list[tuple[str, int, int]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def search(self, keys: Iterable[str], limit: int, *, typo_min_length: int | None = 4) -> list[tuple[int, int]]:
+        """Up to `limit` `(target, tier)`: exact keys, then prefixes, then one typo (whole key, then prefix).
+
+        The typo search runs only when the first tiers leave room, and only for keys of at least
+        `typo_min_length` characters (`None`: never).
+        """
+        keys = [k for k in keys if k]
+        found: list[tuple[int, int]] = []
+        seen: set[int] = set()
+        exact, prefix = [], []
+        for key in keys:
+            lo, hi = self.span(key)
+            middle = bisect_right(self.keys, key, lo, hi)
+            exact.append((lo, middle))
+            prefix.append((middle, hi))
+        self._collect(found, seen, exact, EXACT, limit)
+        self._collect(found, seen, prefix, PREFIX, limit)
+        if len(found) < limit and typo_min_length is not None:
+            typo_keys = [k for k in keys if len(k) >= typo_min_length]
+            whole, partial = self._typo_spans(typo_keys)
+            self._collect(found, seen, whole, TYPO, limit)
+            self._collect(found, seen, partial, TYPO_PREFIX, limit)
+        return found
+
+    def span(self, prefix: str, lo: int = 0, hi: int | None = None) -> Span:
+        """The range of keys starting with `prefix` (searched within [lo, hi))."""
+        hi = len(self.keys) if hi is None else hi
+        start = bisect_left(self.keys, prefix, lo, hi)
+        return start, bisect_left(self.keys, prefix + _END, start, hi)
+
+    # -- one typo ----------------------------------------------------------------------------------
+
+    def _typo_spans(self, keys: Iterable[str]) -> tuple[list[Span], list[Span]]:
+        """Spans of keys equal to (whole) or starting with (partial) a variant of a key at one edit:
+        a deletion, insertion, substitution or transposition of two neighbouring letters.
+
+        The sorted keys are walked as a trie: an edit at position i can only lead somewhere if
+        `key[:i]` starts a key, and only the letters that follow `key[:i]` are worth inserting or
+        substituting there, each searched within its own small range.
+        """
+        whole: list[Span] = []
+        partial: list[Span] = []
+        for key in keys:
+            lo, hi = 0, len(self.keys)
+            for i in range(len(key) + 1):
+                head = key[:i]
+                lo, hi = self.span(head, lo, hi)
+                if lo == hi:
+                    break
+                candidates = [(head + key[i + 1 :], lo, hi)] if i < len(key) else []
+                if i + 1 < len(key):
+                    candidates.append((head + key[i + 1] + key[i] + key[i + 2 :], lo, hi))
+                for letter, letter_lo, letter_hi in self._children(head, lo, hi):
+                    candidates.append((head + letter + key[i:], letter_lo, letter_hi))
+                    if i < len(key) and letter != key[i]:
+                        candidates.append((head + letter + key[i + 1 :], letter_lo, letter_hi))
+                for variant, within_lo, within_hi in candidates:
+                    self._add_span(variant, within_lo, within_hi, whole, partial)
+        return whole, partial
+
+    def _add_span(self, variant: str, lo: int, hi: int, whole: list[Span], partial: list[Span]) -> None:
+        start = bisect_left(self.keys, variant, lo, hi)
+        if start < hi and self.keys[start].startswith(variant):
+            end = bisect_left(self.keys, variant + _END, start, hi)
+            middle = bisect_right(self.keys, variant, start, end)
+            whole.append((start, middle))
+            partial.append((middle, end))
+
+    def _children(self, head: str, lo: int, hi: int) -> list[tuple[str, int, int]]:
+        """(letter, lo, hi) for each letter that follows `head` in some key (cached for short heads,
+        whose lists are long and asked for by every query)."""
+        cached = self._children_of.get(head)
+        if cached is not None:
+            return cached
+        children = []
+        depth = len(head)
+        if lo < hi and len(self.keys[lo]) == depth:
+            lo = bisect_right(self.keys, head, lo, hi)
+        while lo < hi:
+            letter = self.keys[lo][depth]
+            end = bisect_left(self.keys, head + chr(ord(letter) + 1), lo, hi)
+            children.append((letter, lo, end))
+            lo = end
+        if depth <= 2:
+            self._children_of[head] = children
+        return children
+
+    # -- ranking ---------------------------------------------------------------------------------
+
+    def _collect(self, found: list[tuple[int, int]], seen: set[int], spans: list[Span], tier: int, limit: int) -> None:
+        """Append the best positions of `spans` whose group is new, until `limit` answers.
+
+        A group can hold several keys of one span (a commune under its name and its old names), so
+        when the best k are not k new groups, the next try looks at twice as many.
+        """
+        spans = _merge(spans)
+        want = limit - len(found)
+        wanted = want
+        while want > 0:
+            best = heapq.nlargest(
+                wanted, (p for lo, hi in spans for p in self._top(lo, hi, wanted)), key=self.scores.__getitem__
+            )
+            fresh: list[int] = []
+            groups: set[int] = set()
+            for position in best:
+                group = self.groups[position]
+                if group not in seen and group not in groups:
+                    groups.add(group)
+                    fresh.append(position)
+                    if len(fresh) == want:
+                        break
+            if len(fresh) == want or len(best) < wanted:
+                seen |= groups
+                found.extend((self.targets[p], tier) for p in fresh)
+                return
+            wanted *= 2
+
+    def _top(self, lo: int, hi: int, k: int) -> list[int]:
+        """The k best-scored positions in [lo, hi), using per-block rankings for long ranges."""
+        size = self.BLOCK
+        first, last = -(-lo // size), hi // size
+        if last - first < 2:
+            return heapq.nlargest(k, range(lo, hi), key=self.scores.__getitem__)
+        candidates = [*range(lo, first * size), *range(last * size, hi)]
+        for block in range(first, last):
+            candidates.extend(self._block(block)[:k])
+        return heapq.nlargest(k, candidates, key=self.scores.__getitem__)
+
+    def _block(self, block: int) -> list[int]:
+        ranked = self._blocks.get(block)
+        if ranked is None:
+            start = block * self.BLOCK
+            scores = self.scores
+            ranked = sorted(range(start, min(start + self.BLOCK, len(scores))), key=lambda p: -scores[p])
+            self._blocks[block] = ranked
+        return ranked
+
+
+def _merge(spans: Iterable[Span]) -> list[Span]:
+    """Non-empty spans, overlapping ones joined (so no position is counted twice)."""
+    merged: list[Span] = []
+    for lo, hi in sorted(s for s in spans if s[0] < s[1]):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
