@@ -4,8 +4,9 @@ from collections.abc import Callable
 from typing import Any
 
 from chalice import Chalice, Cron, Rate, Response
-from chalice.app import CloudWatchEvent
+from chalice.app import CloudWatchEvent, SQSEvent
 
+from chalicelib.config import get_settings
 from chalicelib.routes import (
     brigades,
     content,
@@ -18,6 +19,7 @@ from chalicelib.routes import (
     pages,
     public,
     subscriptions,
+    webpush,
 )
 
 app = Chalice(app_name="stop-cambriolages")
@@ -31,6 +33,7 @@ app.register_blueprint(content.bp)
 app.register_blueprint(otv.bp)
 app.register_blueprint(opp.bp)
 app.register_blueprint(brigades.bp)
+app.register_blueprint(webpush.bp)
 app.register_blueprint(pages.bp)
 app.register_blueprint(docs.bp)
 
@@ -67,3 +70,10 @@ def otv_reminders(event: CloudWatchEvent) -> None:
     from chalicelib import otv
 
     otv.send_due_reminders(today=otv.event_date(event.time))
+
+
+@app.on_sqs_message(queue=get_settings().webpush_queue_name, batch_size=4, name="webpush_worker")
+def webpush_worker(event: SQSEvent) -> None:
+    from chalicelib.push import webpush
+
+    webpush.send_batches([record.body for record in event], context=event.context)

@@ -34,6 +34,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import AppError, field_error
 from chalicelib.models import Subscription
 from chalicelib.push import sns
+from chalicelib.push.webpush_subscription import WebPushSubscription
 from chalicelib.validation import Body
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ _ID = re.compile(r"[A-Za-z0-9_-]{22,64}")
 class SubscriptionBody(Body):
     platform: Literal["ios", "android", "web"]
     token: str | None = Field(default=None, min_length=16, max_length=4096, pattern=r"^[A-Za-z0-9:_.\-]+$")
-    web_push: dict[str, Any] | None = None
+    web_push: WebPushSubscription | None = None
     department: str = Field(max_length=10)
     accept_notifications: bool
 
@@ -74,7 +75,10 @@ def register(body: SubscriptionBody) -> dict[str, str]:
         subscription = Subscription(
             id=secrets.token_urlsafe(24), platform=body.platform, token_hash=token_hash, created_at=_now()
         )
-    _attach_mobile(subscription, token=token, department=department)
+    if body.web_push is not None:
+        _attach_web(subscription, web_push=body.web_push, department=department)
+    else:
+        _attach_mobile(subscription, token=token, department=department)
     log.info("subscription registered", extra={"platform": body.platform, "department": department})
     return _public(subscription)
 
@@ -158,9 +162,14 @@ def _remove_if_expired(subscription_id: str, cutoff: datetime) -> int:
 
 
 def _credential(body: SubscriptionBody) -> str:
-    """The secret that identifies the device or browser: the push token for iOS/Android."""
+    """The secret that identifies the device or browser: the push token for iOS/Android, the
+    push-service endpoint for the web."""
     if body.platform == "web":
-        raise field_error("platform", "Les abonnements web ne sont pas encore disponibles.")
+        if body.token is not None:
+            raise field_error("token", "Ce champ est réservé aux plateformes iOS et Android.")
+        if body.web_push is None:
+            raise field_error("web_push", "L'abonnement du navigateur (« web_push ») est obligatoire pour le web.")
+        return body.web_push.endpoint
     if body.web_push is not None:
         raise field_error("web_push", "Ce champ est réservé à la plateforme web.")
     if body.token is None:
@@ -197,6 +206,13 @@ def _attach_mobile(subscription: Subscription, *, token: str, department: str) -
     for role, stale in old.items():
         if stale and stale != new[role]:
             _quietly(_RELEASE[role], stale)
+
+
+def _attach_web(subscription: Subscription, *, web_push: WebPushSubscription, department: str) -> None:
+    """A browser needs no SNS resource: the item (audience `<dept>#web`) is what the fan-out reads."""
+    subscription.web_push = web_push.stored()
+    subscription.department = department
+    _save(subscription)
 
 
 def _move(subscription: Subscription, department: str) -> None:

@@ -264,5 +264,32 @@ def atomic_aws(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str
     return aws
 
 
+@pytest.fixture(scope="session")
+def vapid_keys() -> dict[str, str]:
+    """One VAPID key pair for the run (raw base64url, as `make run` keeps its own)."""
+    from tools.run_local import generate_vapid_keys
+
+    return generate_vapid_keys()
+
+
+@pytest.fixture
+def vapid(vapid_keys: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """The app signs web pushes with `vapid_keys` (VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY set)."""
+    monkeypatch.setenv("VAPID_PUBLIC_KEY", vapid_keys["public_key"])
+    monkeypatch.setenv("VAPID_PRIVATE_KEY", vapid_keys["private_key"])
+    get_settings.cache_clear()
+    yield vapid_keys
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def push_service(vapid: dict[str, str]) -> Iterator[Any]:
+    """The loopback push service (tools/push_service.py), its subscriptions bound to our VAPID key."""
+    from tools.push_service import PushService
+
+    with PushService(vapid_public_key=vapid["public_key"]) as service:
+        yield service
+
+
 # The log-privacy guard watches the whole run (see tests/privacy_plugin.py).
 pytest_plugins = ["tests.privacy_plugin", "pytester"]

@@ -98,10 +98,10 @@ def test_without_consent_nothing_is_registered(client: Any) -> None:
         ({"token": "short"}, "token"),
         ({"token": "has spaces in it 1234567"}, "token"),
         ({"platform": "windows"}, "platform"),
-        ({"platform": "web"}, "platform"),
+        ({"platform": "web"}, "token"),
         ({"accept_notifications": None}, "accept_notifications"),
         ({"name": "Jean"}, "name"),
-        ({"web_push": {"endpoint": "x"}}, "web_push"),
+        ({"web_push": {"endpoint": "x"}}, "web_push.endpoint"),
     ],
 )
 def test_invalid_registrations_are_400s_naming_the_field(client: Any, overrides: dict[str, Any], field: str) -> None:

@@ -40,6 +40,15 @@ def vapid_keys() -> dict[str, str]:
     """The local VAPID key pair, generated once and kept in a git-ignored file."""
     if VAPID_FILE.exists():
         return dict(json.loads(VAPID_FILE.read_text()))
+    keys = generate_vapid_keys()
+    STATE_DIR.mkdir(exist_ok=True)
+    VAPID_FILE.write_text(json.dumps(keys, indent=2))
+    VAPID_FILE.chmod(0o600)
+    return keys
+
+
+def generate_vapid_keys() -> dict[str, str]:
+    """A new P-256 pair as web push wants it: raw private scalar and uncompressed public point, base64url."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -48,11 +57,7 @@ def vapid_keys() -> dict[str, str]:
     raw_public = key.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
-    keys = {"private_key": _b64url(raw_private), "public_key": _b64url(raw_public)}
-    STATE_DIR.mkdir(exist_ok=True)
-    VAPID_FILE.write_text(json.dumps(keys, indent=2))
-    VAPID_FILE.chmod(0o600)
-    return keys
+    return {"private_key": _b64url(raw_private), "public_key": _b64url(raw_public)}
 
 
 def _b64url(data: bytes) -> str:
