@@ -17,9 +17,13 @@ export function el(tag, { className, attrs = {}, on = {} } = {}, ...children) {
   return node;
 }
 
-// Characters as the server counts them: Unicode code points after trimming and NFC.
+const GRAPHEMES = "Segmenter" in Intl ? new Intl.Segmenter("fr", { granularity: "grapheme" }) : null;
+
+// Characters as the server counts them: after trimming and NFC, one per user-perceived character
+// (extended grapheme cluster), so "é" typed as e + accent or an emoji with a skin tone count one.
 export function countChars(text) {
-  return [...text.trim().normalize("NFC")].length;
+  const normal = text.trim().normalize("NFC");
+  return GRAPHEMES ? [...GRAPHEMES.segment(normal)].length : [...normal].length;
 }
 
 export function debounce(fn, delay) {

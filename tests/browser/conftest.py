@@ -1,0 +1,224 @@
+"""Browser tests: the server `make run` starts (tools/run_local.py, in its own process group, on
+free ports), Debian's Chromium driven by Playwright, axe-core for accessibility, and screenshots of
+every checked page on a phone-sized and a desktop-sized viewport (artifacts/screenshots/)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+PROJECT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT / "artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+# The flags that work on these machines (no sandbox as root, no network beyond loopback).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+DEMO_PASSWORD = "Demo-Gendarmerie-2026!"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
+# --- The server ------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """`make run` on free ports, for the whole session; its process group is stopped at the end."""
+    port, moto_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COGNITO_"))}
+    env.update(PORT=str(port), MOTO_PORT=str(moto_port), LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with (ARTIFACTS / "browser-server.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tools.run_local"],
+            cwd=PROJECT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_healthy(base, process)
+            yield base
+        finally:
+            _stop(process)
+
+
+def _wait_until_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the local server exited ({process.returncode}): see artifacts/browser-server.log")
+        try:
+            if requests.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the local server did not answer /health in time: see artifacts/browser-server.log")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+class Api:
+    """The HTTP API as a test sets up its state with it (what another operator would have done)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.session = requests.Session()
+        self._tokens: dict[str, str] = {}
+
+    def token(self, username: str) -> str:
+        if username not in self._tokens:
+            answer = self.request("POST", "/auth/login", body={"username": username, "password": DEMO_PASSWORD})
+            self._tokens[username] = answer.json()["id_token"]
+        return self._tokens[username]
+
+    def request(self, method: str, path: str, *, body: Any = None, user: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token(user)}"} if user else {}
+        return self.session.request(method, self.base + path, json=body, headers=headers, timeout=30)
+
+    def send_alert(self, department: str, text: str, user: str) -> dict[str, Any]:
+        body = {
+            "department": department,
+            "text": text,
+            "offence_type": "cambriolage_habitation",
+            "offence_established": True,
+        }
+        response = self.request("POST", "/corg/alerts", body=body, user=user)
+        assert response.status_code == 201, response.text
+        return dict(response.json()["alert"])
+
+
+@pytest.fixture(scope="session")
+def api(server: str) -> Api:
+    return Api(server)
+
+
+# --- The browser -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser: Any, server: str) -> Iterator[Any]:
+    context = browser.new_context(base_url=server, viewport=DESKTOP, locale="fr-FR", timezone_id="Europe/Paris")
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: Any) -> Iterator[Any]:
+    """A tab that fails the test on any uncaught script error or Content-Security-Policy violation."""
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    yield page
+    assert not problems, problems
+
+
+@pytest.fixture
+def check_page(request: pytest.FixtureRequest) -> Callable[[Any, str], None]:
+    """`check_page(page, "name")`: on a phone and a desktop viewport, save a screenshot and run
+    axe-core; any serious or critical accessibility violation fails the test."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def check(page: Any, name: str) -> None:
+        original = page.viewport_size
+        for label, viewport in (("telephone", PHONE), ("ordinateur", DESKTOP)):
+            page.set_viewport_size(viewport)
+            page.wait_for_timeout(100)
+            page.screenshot(path=SCREENSHOTS / f"{request.node.name}--{name}--{label}.png", full_page=True)
+            violations = axe_violations(page)
+            assert not violations, f"{name} ({label}): {json.dumps(violations, ensure_ascii=False, indent=1)}"
+        page.set_viewport_size(original)
+
+    return check
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations of the page as it is now (WCAG 2.1 A/AA + practices)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())  # evaluated by the driver, so the page's CSP does not apply
+    result = page.evaluate(
+        """() => axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+            resultTypes: ['violations'],
+        })"""
+    )
+    return [
+        {"rule": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["html"][:160] for n in v["nodes"][:5]]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def console_login() -> Callable[[Any, str], None]:
+    """`console_login(page, "corg-34")` logs into the console through its form."""
+
+    def login(page: Any, username: str) -> None:
+        page.goto("/console")
+        page.get_by_label("Identifiant").fill(username)
+        page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.locator("#session-user").wait_for()
+
+    return login

@@ -1,0 +1,266 @@
+"""The citizen web app in Chromium: home (current alert + feed), reading pages, OTV form, brigade
+search, geolocation, web push consent, and the service worker's handling of pushes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+MONTPELLIER = {"latitude": 43.6109, "longitude": 3.8772}
+
+
+def test_the_home_page_shows_the_feed_item_the_opp_published(page: Any, api: Any, check_page: Any) -> None:
+    title = f"Conseils avant les vacances {uuid.uuid4().hex[:6]}"
+    body = {"title": title, "body": "Fermez portes et fenêtres, même pour une courte absence.", "kind": "prevention"}
+    assert api.request("POST", "/opp/feed", body=body, user="opp-ggd34").status_code == 201
+    page.goto("/")
+    item = page.locator(".feed-item", has_text=title)
+    expect(item).to_be_visible()
+    expect(item).to_contain_text("Fermez portes et fenêtres")
+    expect(item.locator(".badge")).to_have_text("Prévention")
+    check_page(page, "accueil")
+
+
+def test_the_home_page_shows_the_current_alert_and_then_its_replacement(
+    page: Any, api: Any, check_page: Any
+) -> None:
+    page.goto("/#reglages")
+    page.get_by_label("Votre département").select_option("74")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#settings-form .form-status")).to_contain_text("Département enregistré : Haute-Savoie (74)")
+
+    first = api.send_alert("74", f"Cambriolages de maisons à Annecy en soirée : fermez tout. Réf {uuid.uuid4().hex[:6]}", "corg-74")
+    page.goto("/#accueil")
+    expect(page.locator("#home-alert .alert-text")).to_have_text(first["text"])
+    expect(page.locator("#home-alert h2")).to_have_text("Alerte en cours · Haute-Savoie (74)")
+    check_page(page, "alerte-en-cours")
+
+    second = api.send_alert("74", f"Série de cambriolages de commerces à Annecy : vigilance. Réf {uuid.uuid4().hex[:6]}", "corg-74")
+    assert second["revision"] > first["revision"]
+    page.reload()
+    expect(page.locator("#home-alert .alert-text")).to_have_text(second["text"])
+    expect(page.get_by_text(first["text"])).to_have_count(0)
+
+
+def test_the_brigade_search_suggests_communes_as_one_types(page: Any, check_page: Any) -> None:
+    page.goto("/#brigades")
+    search = page.get_by_role("combobox", name="Commune ou code postal")
+    search.press_sequentially("Montpel", delay=30)
+    option = page.get_by_role("option", name=re.compile("^Montpellier"))
+    expect(option.first).to_be_visible()
+    expect(search).to_have_attribute("aria-expanded", "true")
+    check_page(page, "suggestions")
+    search.press("ArrowDown")
+    expect(page.locator("#commune-option-0")).to_have_attribute("aria-selected", "true")
+    search.press("Enter")
+    results = page.locator("#brigade-results")
+    expect(results.get_by_role("heading", level=2).first).to_have_text("Montpellier (34)")
+    competent = results.locator(".unit.competent")
+    expect(competent).to_have_count(1)
+    expect(competent.locator("a[href^='tel:']")).to_have_count(1)
+    expect(competent.locator("a[href^='https://www.openstreetmap.org/?mlat=']")).to_have_count(1)
+    check_page(page, "brigades-commune")
+
+
+def test_geolocation_finds_the_commune_and_the_nearest_brigades(page: Any, context: Any, check_page: Any) -> None:
+    context.grant_permissions(["geolocation"])
+    context.set_geolocation(MONTPELLIER)
+    page.goto("/#brigades")
+    page.get_by_role("button", name="Me géolocaliser").click()
+    results = page.locator("#brigade-results")
+    expect(results.get_by_role("heading", level=2).first).to_have_text("Montpellier (34)")
+    expect(results.locator(".notice")).to_contain_text("zone police")
+    units = results.locator(".unit")
+    expect(units.first).to_be_visible()
+    assert units.count() >= 2
+    expect(results.locator(".unit .meta", has_text=re.compile(r"^À \d+(,\d)? km$")).first).to_be_visible()
+    check_page(page, "brigades-position")
+
+
+def test_consent_registers_a_web_push_subscription_and_unsubscribing_deletes_it(
+    page: Any, context: Any, api: Any, server: str, check_page: Any
+) -> None:
+    context.grant_permissions(["notifications"])
+    # Headless Chromium has no push service (and none in its incognito contexts): the page gets a
+    # subscription minted here instead, with a real P-256 key, pointing at the loopback.
+    subscription = _web_push_subscription()
+    context.add_init_script(f"({_PUSH_STUB})({json.dumps(subscription)})")
+    page.goto("/#reglages")
+    check_page(page, "reglages")
+    page.get_by_label("Votre département").select_option("34")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#settings-form .form-status")).to_contain_text("Cochez la case")
+    assert page.evaluate("window.__subscribeOptions") is None
+
+    page.get_by_label(re.compile("^J'accepte de recevoir les notifications")).check()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#settings-form .form-status")).to_contain_text("vous recevrez les alertes cambriolages de Hérault (34)")
+    expect(page.locator("#push-state")).to_have_text("Notifications activées pour Hérault (34) sur ce navigateur.")
+    vapid_key = api.request("GET", "/webpush/public-key").json()["public_key"]
+    options = page.evaluate("window.__subscribeOptions")
+    assert options == {"userVisibleOnly": True, "key": vapid_key}
+    subscription_id = page.evaluate("localStorage.getItem('stopcamb.subscription')")
+    assert subscription_id
+    assert api.request("PUT", f"/subscriptions/{subscription_id}", body={"department": "34"}).status_code == 200
+    check_page(page, "abonne")
+
+    page.get_by_role("button", name="Ne plus recevoir les alertes").click()
+    expect(page.locator("#push-state")).to_have_text("Notifications désactivées sur ce navigateur.")
+    assert page.evaluate("localStorage.getItem('stopcamb.subscription')") is None
+    assert page.evaluate("window.__unsubscribed") is True
+    assert api.request("PUT", f"/subscriptions/{subscription_id}", body={"department": "34"}).status_code == 404
+
+
+def _web_push_subscription() -> dict[str, Any]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+    encode = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()  # noqa: E731
+    return {
+        "endpoint": f"http://127.0.0.1:9/push/{secrets.token_hex(16)}",
+        "keys": {"p256dh": encode(point), "auth": encode(secrets.token_bytes(16))},
+    }
+
+
+_PUSH_STUB = """(subscription) => {
+  let current = null;
+  const made = {
+    endpoint: subscription.endpoint,
+    expirationTime: null,
+    toJSON: () => ({endpoint: subscription.endpoint, expirationTime: null, keys: subscription.keys}),
+    unsubscribe: async () => { window.__unsubscribed = true; current = null; return true; },
+  };
+  window.__subscribeOptions = null;
+  PushManager.prototype.subscribe = async function (options) {
+    const key = btoa(String.fromCharCode(...new Uint8Array(options.applicationServerKey)));
+    window.__subscribeOptions = {
+      userVisibleOnly: options.userVisibleOnly,
+      key: key.replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, ''),
+    };
+    current = made;
+    return made;
+  };
+  PushManager.prototype.getSubscription = async function () { return current; };
+}"""
+
+
+def test_the_service_worker_shows_pushes_under_their_collapse_key(page: Any, context: Any, server: str) -> None:
+    context.grant_permissions(["notifications"])
+    page.goto("/")
+    assert page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)") == f"{server}/"
+    cdp = context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    registration = next(r for r in registrations if r["scopeURL"] == f"{server}/" and not r["isDeleted"])
+
+    def push(payload: dict[str, str]) -> None:
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": f"{server}/", "registrationId": registration["registrationId"], "data": json.dumps(payload)},
+        )
+
+    push({"title": "Alerte cambriolages", "body": "Premier message", "tag": "alert-34"})
+    push({"title": "Prévention", "body": "Pensez à l'OTV", "tag": "national"})
+    push({"title": "Alerte cambriolages", "body": "Message corrigé", "tag": "alert-34"})
+    shown: list[list[Any]] = []
+    for _ in range(50):
+        shown = page.evaluate(
+            """navigator.serviceWorker.ready.then((r) => r.getNotifications())
+                 .then((list) => list.map((n) => [n.tag, n.title, n.body, n.renotify]))"""
+        )
+        if len(shown) == 2 and any(n[2] == "Message corrigé" for n in shown):
+            break
+        page.wait_for_timeout(100)
+    assert sorted(shown) == [
+        ["alert-34", "Alerte cambriolages", "Message corrigé", True],
+        ["national", "Prévention", "Pensez à l'OTV", True],
+    ]
+
+
+def test_prevention_and_victim_pages_show_the_advice_and_the_emergency_links(page: Any, check_page: Any) -> None:
+    page.goto("/#prevention")
+    content = page.locator("#prevention-content")
+    expect(content.get_by_role("heading", level=2)).to_have_text("Protéger son domicile contre les cambriolages")
+    check_page(page, "prevention-particulier")
+    page.get_by_label("Mon commerce (commerçant)").check()
+    expect(content.get_by_role("heading", level=2).first).to_have_text("Protéger son commerce contre les cambriolages")
+    check_page(page, "prevention-commercant")
+
+    page.get_by_role("link", name="Victime").click()
+    expect(page.get_by_role("heading", level=1, name="Victime d'un cambriolage")).to_be_focused()
+    numbers = page.locator("#victime-content .numbers a")
+    expect(numbers).to_have_count(3)
+    assert numbers.evaluate_all("(links) => links.map((a) => a.getAttribute('href'))") == ["tel:17", "tel:112", "sms:114"]
+    expect(page.locator("#victime-content .steps > li").first).to_contain_text("17")
+    check_page(page, "victime")
+
+
+def test_the_otv_page_downloads_the_blank_form_and_a_prefilled_one(page: Any, check_page: Any) -> None:
+    page.goto("/#otv")
+    expect(page.locator("#otv-content").get_by_role("heading", name="Vous habitez en zone gendarmerie")).to_be_visible()
+    check_page(page, "otv")
+    with page.expect_download() as blank:
+        page.get_by_role("link", name="Télécharger le formulaire vierge (PDF)").click()
+    assert Path(blank.value.path()).read_bytes().startswith(b"%PDF")
+
+    departure = date.today() + timedelta(days=10)
+    form = page.locator("#otv-form")
+    for label, value in {
+        "Nom": "Martin",
+        "Prénom": "Claire",
+        "Téléphone": "06 12 34 56 78",
+        "Adresse": "12 rue des Lilas",
+        "Code postal": "34000",
+        "Commune": "Montpellier",
+        "Date de départ": departure.isoformat(),
+        "Date de retour": (departure + timedelta(days=14)).isoformat(),
+    }.items():
+        form.get_by_label(label, exact=True).fill(value)
+    form.get_by_label("Appartement").check()
+    form.get_by_label("Animaux dans le logement").check()
+    form.get_by_label("Nom de la 1re personne").fill("Paul Martin")
+    form.get_by_label("Son téléphone").first.fill("0698765432")
+
+    form.get_by_label("Téléphone", exact=True).fill("12")
+    form.get_by_role("button", name="Obtenir le formulaire pré-rempli (PDF)").click()
+    expect(page.locator("#otv-phone-error")).to_be_visible()
+    expect(form.get_by_label("Téléphone", exact=True)).to_be_focused()
+    check_page(page, "otv-erreur")
+
+    form.get_by_label("Téléphone", exact=True).fill("06 12 34 56 78")
+    with page.expect_download() as filled:
+        form.get_by_role("button", name="Obtenir le formulaire pré-rempli (PDF)").click()
+    assert filled.value.suggested_filename == "formulaire-otv-pre-rempli.pdf"
+    assert Path(filled.value.path()).read_bytes().startswith(b"%PDF")
+    expect(page.locator("#otv-phone-error")).to_have_count(0)
+
+
+def test_the_app_is_installable(page: Any, server: str) -> None:
+    page.goto("/")
+    manifest_url = page.evaluate("document.querySelector('link[rel=manifest]').href")
+    manifest = page.request.get(manifest_url)
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    document = manifest.json()
+    assert (document["lang"], document["display"], document["start_url"]) == ("fr", "standalone", "../#accueil")
+    sizes = set()
+    for icon in document["icons"]:
+        answer = page.request.get(f"{server}/static/{icon['src']}")
+        assert answer.ok and answer.headers["content-type"] == icon["type"]
+        sizes.add(icon["sizes"])
+    assert {"192x192", "512x512"} <= sizes
+    assert page.evaluate("navigator.serviceWorker.ready.then((r) => Boolean(r.active))") is True
