@@ -233,7 +233,7 @@ def push_prevention(text: str, *, author: str, departments: Sequence[str] | None
         )
         results = push.deliver(notification)
         status = "published" if results and all(r.ok for r in results.values()) else "failed"
-        entry.update(actions=[AlertLogEntry.delivery_status.set(status), AlertLogEntry.mobile.set(_details(results))])
+        entry.update(actions=[AlertLogEntry.delivery_status.set(status), AlertLogEntry.channels.set(_details(results))])
         delivered[department or NATIONAL_LOG] = status
     log.info("prevention push sent", extra={"push": push_id, "operator": author, "audiences": len(targets)})
     return {"id": push_id, "text": text, "sent_at": _to_second(_iso(now)), "delivery": delivered}

@@ -245,7 +245,7 @@ def test_a_prevention_push_is_logged_with_its_author_and_delivery(client: Any, a
     [entry] = audit(feed.NATIONAL_LOG)
     assert (entry.kind, entry.sent_by, entry.alert_id, entry.text) == ("prevention", "admin", push_id, TEXT)
     assert entry.delivery_status == "published"
-    assert entry.mobile["sns"]["ok"] is True
+    assert entry.channels["sns"]["ok"] is True
 
 
 def test_a_corg_operator_cannot_send_a_prevention_push(client: Any, auth_header: Headers) -> None:
@@ -295,4 +295,4 @@ def test_a_failing_channel_is_marked_failed_in_the_log(
     assert response.json_body["delivery"] == {"national": "failed"}
     [entry] = audit(feed.NATIONAL_LOG)
     assert entry.delivery_status == "failed"
-    assert entry.mobile["sns"] == {"ok": False, "error": "RuntimeError"}
+    assert entry.channels["sns"] == {"ok": False, "error": "RuntimeError"}
