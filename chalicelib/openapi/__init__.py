@@ -22,6 +22,8 @@ def document() -> dict[str, Any]:
         **paths.public(),
         **paths.content(components),
         **paths.subscriptions(components),
+        **paths.alerts(components),
+        **paths.brigades(),
         **paths.operators(components),
         **paths.pages(),
     }

@@ -97,6 +97,19 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Finding": obj({"rule": TEXT, "message": TEXT}),
+    "Delivery": obj({"status": TEXT, "channels": {"type": "object", "additionalProperties": obj({"ok": BOOL})}}),
+    "LogEntry": obj(
+        {
+            "id": TEXT,
+            "kind": TEXT,
+            "department": STRING,
+            "sent_by": TEXT,
+            "created_at": TIME,
+            "revision": nullable({"type": "integer", "minimum": 1}),
+            "text": nullable(STRING),
+            "delivery": nullable(OBJECT),
+        }
+    ),
     "Subscription": obj({"id": TEXT, "department": ref("DepartmentCode")}, {"subscribed": BOOL}),
 }
 
@@ -143,9 +156,9 @@ def op(
     aws: bool = True,
 ) -> dict[str, Any]:
     """One operation: its success answers, the errors it may give, its inputs and its security.
-    Bodies add 400/413/415, operator routes 401/403, and routes that use AWS a 503."""
+    Bodies add 400/413/415, operator routes 401/403 and 503, and routes that use AWS a 503."""
     statuses = set(errors) | (set(BODY_ERRORS) if body else set()) | (set(OPERATOR_ERRORS) if operator else set())
-    if aws:
+    if aws or operator:  # operator tokens are checked against the pool's keys, fetched from Cognito
         statuses.add(503)
     operation: dict[str, Any] = {
         "summary": summary,

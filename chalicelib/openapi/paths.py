@@ -44,6 +44,15 @@ def public() -> Paths:
             )
         },
         "/openapi.json": {"get": op("Cette description OpenAPI", answer(200, OBJECT), tag="public", aws=False)},
+        "/webpush/public-key": {
+            "get": op(
+                "Clé publique VAPID pour abonner le navigateur",
+                answer(200, obj({"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{80,}$"}})),
+                tag="abonnements",
+                errors=(503,),
+                aws=False,
+            )
+        },
         "/feed": {
             "get": op(
                 "Actualités nationales, les plus récentes d'abord",
@@ -142,6 +151,135 @@ def subscriptions(components: dict[str, Schema]) -> Paths:
                 errors=(404,),
                 params=(subscription_id,),
             ),
+        },
+    }
+
+
+def alerts(components: dict[str, Schema]) -> Paths:
+    """The citizens' read of the current alert and the CORG routes."""
+    department = path("department", "Numéro de département (« 1 », « 2a » sont normalisés)")
+    department_query = query("department", STRING, "Numéro de département", required=True)
+    idempotency_key = header(
+        "Idempotency-Key",
+        {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+        "Une requête rejouée avec la même clé renvoie la première réponse et n'envoie rien de plus.",
+    )
+    return {
+        "/alerts/{department}": {
+            "get": op(
+                "Alerte en cours du département",
+                answer(200, obj({"alert": nullable(ref("Alert"))})),
+                tag="alertes",
+                errors=(400,),
+                params=(department,),
+            )
+        },
+        "/corg/alerts/check": {
+            "post": op(
+                "Vérifier un projet d'alerte sans l'envoyer",
+                answer(200, obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))})),
+                tag="opérateurs",
+                body=model("alerts:CheckBody", components),
+                operator=True,
+                aws=False,
+            )
+        },
+        "/corg/alerts": {
+            "post": op(
+                "Envoyer une alerte (elle remplace la précédente)",
+                answer(
+                    201,
+                    obj({"alert": ref("Alert"), "replaced": nullable(TEXT), "delivery": ref("Delivery")}),
+                    description="Enregistrée et diffusée (ou à rediffuser : `delivery.status`)",
+                ),
+                tag="opérateurs",
+                errors=(409, 422),
+                params=(idempotency_key,),
+                body=model("alerts:AlertBody", components),
+                operator=True,
+            ),
+            "get": op(
+                "Journal des alertes du département, le plus récent d'abord",
+                answer(200, obj({"department": ref("DepartmentCode"), "entries": array(ref("LogEntry"))})),
+                tag="opérateurs",
+                errors=(400,),
+                params=(department_query, limit(100, 20)),
+                operator=True,
+            ),
+        },
+        "/corg/alerts/{department}": {
+            "delete": op(
+                "Annuler l'alerte en cours (une notification la remplace)",
+                answer(200, obj({"alert": ref("Alert"), "delivery": ref("Delivery")})),
+                tag="opérateurs",
+                errors=(400, 404, 409),
+                params=(department,),
+                operator=True,
+            )
+        },
+        "/corg/subscribers": {
+            "get": op(
+                "Nombre d'abonnés du département",
+                answer(200, obj({"department": ref("DepartmentCode"), "count": COUNT})),
+                tag="opérateurs",
+                errors=(400,),
+                params=(department_query,),
+                operator=True,
+            )
+        },
+    }
+
+
+def brigades() -> Paths:
+    coordinate = {"type": "number"}
+    return {
+        "/communes": {
+            "get": op(
+                "Communes par nom, code postal ou code INSEE",
+                answer(200, obj({"results": array(ref("Commune"))})),
+                tag="brigades",
+                errors=(400,),
+                params=(
+                    query("q", {"type": "string", "minLength": 1, "maxLength": 100}, "Texte saisi", required=True),
+                    limit(50, 10),
+                ),
+                aws=False,
+            )
+        },
+        "/brigades/nearest": {
+            "get": op(
+                "Commune, unité compétente et brigades les plus proches d'une position (jamais conservée)",
+                answer(
+                    200,
+                    obj(
+                        {
+                            "commune": nullable(ref("Commune")),
+                            "competent": nullable(ref("Unit")),
+                            "nearest": array(
+                                {"allOf": [ref("Unit"), obj({"distance_km": {"type": "number", "minimum": 0}})]}
+                            ),
+                        }
+                    ),
+                ),
+                tag="brigades",
+                errors=(400,),
+                params=(
+                    query("lat", {**coordinate, "minimum": -90, "maximum": 90}, "Latitude (WGS84)", required=True),
+                    query("lon", {**coordinate, "minimum": -180, "maximum": 180}, "Longitude (WGS84)", required=True),
+                    limit(20, 3),
+                ),
+                aws=False,
+            )
+        },
+        "/brigades/{unit_id}": {
+            "get": op(
+                "Une brigade ou un commissariat",
+                answer(200, ref("Unit")),
+                tag="brigades",
+                errors=(404,),
+                params=(path("unit_id", "Identifiant de l'unité"),),
+                aws=False,
+            )
         },
     }
 
