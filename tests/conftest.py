@@ -187,7 +187,8 @@ class AwsFaults:
 
     def __init__(self) -> None:
         self.faults: dict[tuple[str, str], str] = {}
-        self.failed: list[str] = []  # "service:Operation" of every call made to fail
+        self.calls: list[str] = []  # "service:Operation" of every call, failed or not
+        self.failed: list[str] = []  # those made to fail
 
     def fail(self, service: str, operation: str = "*", kind: str = "down") -> None:
         """Make `operation` of `service` ("*": every call) fail from now on; `kind` is a key of AWS_FAULTS."""
@@ -197,6 +198,7 @@ class AwsFaults:
         self.faults.clear()
 
     def fault_for(self, service: str, operation: str) -> Exception | None:
+        self.calls.append(f"{service}:{operation}")
         kind = self.faults.get((service, operation)) or self.faults.get((service, "*"))
         if kind is None:
             return None
@@ -206,7 +208,7 @@ class AwsFaults:
 
 @pytest.fixture
 def aws_faults(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> AwsFaults:
-    """`aws_faults.fail("sns", "Subscribe", "timeout")`, `aws_faults.heal()`."""
+    """`aws_faults.fail("sns", "Subscribe", "timeout")`, `aws_faults.heal()`, `aws_faults.calls`."""
     from botocore.client import BaseClient
 
     original = BaseClient._make_api_call

@@ -103,7 +103,9 @@ def test_pages_have_no_inline_code_that_the_policy_would_block(page: str) -> Non
 
 
 def test_scripts_never_write_html_from_text() -> None:
-    sources = {path.name: path.read_text() for path in (WEB / "static").glob("*.js")} | {"sw.js": (WEB / "sw.js").read_text()}
+    sources = {path.name: path.read_text() for path in (WEB / "static").glob("*.js")} | {
+        "sw.js": (WEB / "sw.js").read_text()
+    }
     for name, source in sources.items():
         assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", source), name
 

@@ -29,21 +29,23 @@ def test_the_home_page_shows_the_feed_item_the_opp_published(page: Any, api: Any
     check_page(page, "accueil")
 
 
-def test_the_home_page_shows_the_current_alert_and_then_its_replacement(
-    page: Any, api: Any, check_page: Any
-) -> None:
+def test_the_home_page_shows_the_current_alert_and_then_its_replacement(page: Any, api: Any, check_page: Any) -> None:
     page.goto("/#reglages")
     page.get_by_label("Votre département").select_option("74")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator("#settings-form .form-status")).to_contain_text("Département enregistré : Haute-Savoie (74)")
 
-    first = api.send_alert("74", f"Cambriolages de maisons à Annecy en soirée : fermez tout. Réf {uuid.uuid4().hex[:6]}", "corg-74")
+    first = api.send_alert(
+        "74", f"Cambriolages de maisons à Annecy en soirée : fermez tout. Réf {uuid.uuid4().hex[:6]}", "corg-74"
+    )
     page.goto("/#accueil")
     expect(page.locator("#home-alert .alert-text")).to_have_text(first["text"])
     expect(page.locator("#home-alert h2")).to_have_text("Alerte en cours · Haute-Savoie (74)")
     check_page(page, "alerte-en-cours")
 
-    second = api.send_alert("74", f"Série de cambriolages de commerces à Annecy : vigilance. Réf {uuid.uuid4().hex[:6]}", "corg-74")
+    second = api.send_alert(
+        "74", f"Série de cambriolages de commerces à Annecy : vigilance. Réf {uuid.uuid4().hex[:6]}", "corg-74"
+    )
     assert second["revision"] > first["revision"]
     page.reload()
     expect(page.locator("#home-alert .alert-text")).to_have_text(second["text"])
@@ -102,7 +104,9 @@ def test_consent_registers_a_web_push_subscription_and_unsubscribing_deletes_it(
 
     page.get_by_label(re.compile("^J'accepte de recevoir les notifications")).check()
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.locator("#settings-form .form-status")).to_contain_text("vous recevrez les alertes cambriolages de Hérault (34)")
+    expect(page.locator("#settings-form .form-status")).to_contain_text(
+        "vous recevrez les alertes cambriolages de Hérault (34)"
+    )
     expect(page.locator("#push-state")).to_have_text("Notifications activées pour Hérault (34) sur ce navigateur.")
     vapid_key = api.request("GET", "/webpush/public-key").json()["public_key"]
     options = page.evaluate("window.__subscribeOptions")
@@ -205,7 +209,11 @@ def test_prevention_and_victim_pages_show_the_advice_and_the_emergency_links(pag
     expect(page.get_by_role("heading", level=1, name="Victime d'un cambriolage")).to_be_focused()
     numbers = page.locator("#victime-content .numbers a")
     expect(numbers).to_have_count(3)
-    assert numbers.evaluate_all("(links) => links.map((a) => a.getAttribute('href'))") == ["tel:17", "tel:112", "sms:114"]
+    assert numbers.evaluate_all("(links) => links.map((a) => a.getAttribute('href'))") == [
+        "tel:17",
+        "tel:112",
+        "sms:114",
+    ]
     expect(page.locator("#victime-content .steps > li").first).to_contain_text("17")
     check_page(page, "victime")
 

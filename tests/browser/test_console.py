@@ -78,9 +78,11 @@ def test_send_correct_and_retract_an_alert_while_the_log_follows(
     keys: list[str] = []
     page.on(
         "request",
-        lambda r: keys.append(r.headers.get("idempotency-key", ""))
-        if r.method == "POST" and r.url.endswith("/corg/alerts")
-        else None,
+        lambda r: (
+            keys.append(r.headers.get("idempotency-key", ""))
+            if r.method == "POST" and r.url.endswith("/corg/alerts")
+            else None
+        ),
     )
     console_login(page, "corg-34")
     first = unique("Série de cambriolages de maisons en fin de journée : fermez portes et volets.")
