@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.config import get_settings
 from tests.conftest import DEMO_PASSWORD, AwsFaults
 
 INTERNALS = ("amazonaws", "aws.example", "botocore", "Exception", "Error", "injected", "Traceback", "arn:aws")
@@ -80,7 +81,6 @@ def subscribe(client: Any) -> Any:
 def sns_traces() -> dict[str, int]:
     """Endpoints of the FCM application and subscriptions of the topics a device joins."""
     from chalicelib import aws
-    from chalicelib.config import get_settings
 
     sns, settings = aws.client("sns"), get_settings()
     application = settings.platform_application_arn("android")
@@ -158,3 +158,122 @@ def test_a_feed_item_that_could_not_be_stored_is_not_published(
     assert_unavailable(client.http.post("/opp/feed", headers=headers, body=body))
     aws_faults.heal()
     assert client.http.get("/feed").json_body == {"items": [], "next_cursor": None}
+
+
+# --- Alerts: an accepted alert is never lost ----------------------------------------------------
+
+ALERT = {
+    "department": "34",
+    "text": "Lodève : cambriolages de maisons cette nuit, fermez portes et volets.",
+    "offence_type": "cambriolage_habitation",
+    "offence_established": True,
+}
+
+
+def send_alert(client: Any, headers: dict[str, str], key: str | None = None) -> Any:
+    extra = {"Idempotency-Key": key} if key else {}
+    return client.http.post("/corg/alerts", headers={**headers, **extra}, body=json.dumps(ALERT))
+
+
+def run_the_retry_schedule(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fire the app's every-minute retry as EventBridge would, a minute later than the send."""
+    from datetime import timedelta
+
+    from chalicelib import alerts
+
+    monkeypatch.setattr(alerts, "RETRY_AFTER", timedelta(0))
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
+    client.lambda_.invoke("retry_alert_deliveries", event)
+
+
+def logged(department: str = "34") -> list[dict[str, Any]]:
+    from chalicelib import alerts
+
+    return alerts.history(department, 100)
+
+
+def queued_web_batches() -> int:
+    from chalicelib import aws
+    from chalicelib.push.webpush import queue_url
+
+    url = queue_url(get_settings().webpush_queue_name)
+    attributes = aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+@pytest.mark.parametrize("kind", ("down", "timeout", "throttled"))
+def test_an_alert_sent_while_sns_fails_is_recorded_failed_then_delivered_by_the_schedule(
+    client: Any, aws_faults: AwsFaults, auth_header: Any, published: Any, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    headers = auth_header("corg-34")
+    aws_faults.fail("sns", "Publish", kind)
+    response = send_alert(client, headers)
+    assert response.status_code == 201  # accepted: recorded before delivery
+    assert response.json_body["delivery"]["status"] == "failed"
+    assert "renvoyé automatiquement" in response.json_body["delivery"]["message"]
+    alert = response.json_body["alert"]
+    assert client.http.get("/alerts/34").json_body["alert"] == alert
+    [entry] = logged()
+    assert (entry["alert_id"], entry["delivery"]["status"]) == (alert["id"], "failed")
+
+    run_the_retry_schedule(client, monkeypatch)  # still failing: still recorded, still pending
+    assert logged()[0]["delivery"]["status"] == "failed"
+    aws_faults.heal()
+    run_the_retry_schedule(client, monkeypatch)
+    [sent] = published("34")
+    assert sent["message"]["APNS"]["alert_id"] == alert["id"]
+    assert logged()[0]["delivery"]["status"] == "published"
+
+
+def test_a_web_fan_out_that_cannot_reach_sqs_is_retried_without_sending_twice_to_phones(
+    client: Any,
+    aws_faults: AwsFaults,
+    auth_header: Any,
+    published: Any,
+    push_service: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = {"platform": "web", "web_push": push_service.subscribe(), "department": "34", "accept_notifications": True}
+    assert (
+        client.http.post(
+            "/subscriptions", headers={"Content-Type": "application/json"}, body=json.dumps(body)
+        ).status_code
+        == 201
+    )
+    headers = auth_header("corg-34")
+    aws_faults.fail("sqs", "SendMessageBatch", "timeout")
+    delivery = send_alert(client, headers).json_body["delivery"]
+    assert delivery == {
+        "status": "failed",
+        "channels": {"sns": {"ok": True}, "web": {"ok": False}},
+        "message": delivery["message"],
+    }
+    aws_faults.heal()
+    run_the_retry_schedule(client, monkeypatch)
+    assert logged()[0]["delivery"]["status"] == "published"
+    assert queued_web_batches() == 1
+    assert len(published("34")) == 1  # SNS had delivered: the retry skipped it
+
+
+@pytest.mark.parametrize("kind", ("down", "timeout"))
+def test_an_alert_that_cannot_be_recorded_is_a_503_and_nothing_is_pushed(
+    client: Any, aws_faults: AwsFaults, auth_header: Any, published: Any, kind: str
+) -> None:
+    headers = auth_header("corg-34")
+    aws_faults.fail("dynamodb", "TransactWriteItems", kind)
+    assert_unavailable(send_alert(client, headers, key="retry-me"))
+    assert not [call for call in aws_faults.calls if call.startswith(("sns:", "sqs:"))]
+    assert client.http.get("/alerts/34").json_body == {"alert": None}
+    aws_faults.heal()
+    assert send_alert(client, headers, key="retry-me").status_code == 201  # the key was released
+    assert len(published("34")) == 1
+
+
+@pytest.mark.parametrize(("service", "operation"), [("dynamodb", "GetItem"), ("dynamodb", "Query")])
+def test_citizens_and_operators_reading_alerts_with_dynamodb_down_get_a_503(
+    client: Any, aws_faults: AwsFaults, auth_header: Any, service: str, operation: str
+) -> None:
+    headers = auth_header("corg-34")
+    aws_faults.fail(service, operation, "unreachable")
+    path = "/alerts/34" if operation == "GetItem" else "/corg/alerts?department=34"
+    assert_unavailable(client.http.get(path, headers=headers))
