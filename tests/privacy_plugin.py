@@ -5,8 +5,9 @@ scanned as it is emitted, as is the output of the servers the tests start. The r
 if any of them holds a push token, a web-push endpoint or key, a password, a JWT or coordinates.
 
 Sensitive values are recognised by shape (patterns below) and by value: whatever a request body
-carries in a sensitive field (`token`, `endpoint`, `p256dh`, `auth`, `password`) is remembered when
-the app decodes it, so a leak of an arbitrary test token is caught too.
+carries in a sensitive field (`token`, `endpoint`, `p256dh`, `auth`, `password`, the OTV form's
+identity fields) is remembered when the app decodes it, so a leak of an arbitrary test token is
+caught too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ import pytest
 from chalicelib.config import DEFAULT_PUSH_HOSTS
 
 DEMO_PASSWORD = "Demo-Gendarmerie-2026!"
-SENSITIVE_FIELDS = frozenset({"token", "endpoint", "p256dh", "auth", "password", "id_token"})
+# Push credentials, passwords, and what a citizen types into the OTV form.
+SENSITIVE_FIELDS = frozenset(
+    {"token", "endpoint", "p256dh", "auth", "password", "id_token", "last_name", "phone", "email", "address"}
+)
 MIN_VALUE_LENGTH = 8  # shorter values ("abc") would match innocent text
 OUR_LOGGERS = ("chalicelib", "app", "tools", "run_local", "stop-cambriolages")
 PUSH_HOSTS = "(?:" + "|".join(re.escape(h).replace(r"\*", r"[\w.-]*") for h in DEFAULT_PUSH_HOSTS) + ")"
