@@ -67,9 +67,29 @@ def _b64url(data: bytes) -> str:
 def start_moto(port: int) -> Any:
     from moto.server import ThreadedMotoServer
 
+    _one_dynamodb_request_at_a_time()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     return server
+
+
+def _one_dynamodb_request_at_a_time() -> None:
+    """Make each DynamoDB request to the embedded AWS atomic, as it is on AWS. moto snapshots the
+    tables of a transaction and restores them when it is cancelled, erasing whatever concurrent
+    requests wrote meanwhile: concurrent alert sends (conditional transactions) lost updates.
+    (Only DynamoDB: SQS long polls must not hold the lock.)"""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    serve = DomainDispatcherApplication.__call__
+    lock = threading.Lock()
+
+    def atomic(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return serve(self, environ, start_response)
+        with lock:
+            return list(serve(self, environ, start_response))
+
+    DomainDispatcherApplication.__call__ = atomic  # type: ignore[method-assign]
 
 
 def configure_environment(moto_port: int) -> None:
