@@ -56,14 +56,8 @@ def running(log_dir: Path, *, startup_seconds: float = 90, **environment: str) -
     """Start `python -m tools.run_local` on free ports; stop its whole process group afterwards."""
     port, moto_port = free_port(), free_port()
     env = {name: os.environ[name] for name in _KEPT_ENVIRONMENT if name in os.environ}
-    env.update(
-        PORT=str(port),
-        MOTO_PORT=str(moto_port),
-        DEMO_PASSWORD=DEMO_PASSWORD,
-        LOG_LEVEL="INFO",
-        PYTHONUNBUFFERED="1",
-        **environment,
-    )
+    env.update(PORT=str(port), MOTO_PORT=str(moto_port), DEMO_PASSWORD=DEMO_PASSWORD, PYTHONUNBUFFERED="1")
+    env.update({"LOG_LEVEL": "INFO", **environment})
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"server-{port}.log"
     with (log_dir / f"server-{port}.out").open("wb") as out, log_path.open("wb") as err:
