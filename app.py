@@ -29,10 +29,10 @@ app.register_blueprint(public.bp)
 app.register_blueprint(operators.bp)
 app.register_blueprint(subscriptions.bp)
 app.register_blueprint(corg.bp)
+app.register_blueprint(brigades.bp)
 app.register_blueprint(content.bp)
 app.register_blueprint(otv.bp)
 app.register_blueprint(opp.bp)
-app.register_blueprint(brigades.bp)
 app.register_blueprint(webpush.bp)
 app.register_blueprint(pages.bp)
 app.register_blueprint(docs.bp)
@@ -74,6 +74,6 @@ def otv_reminders(event: CloudWatchEvent) -> None:
 
 @app.on_sqs_message(queue=get_settings().webpush_queue_name, batch_size=4, name="webpush_worker")
 def webpush_worker(event: SQSEvent) -> None:
-    from chalicelib.push import webpush
+    from chalicelib.push.webpush import send_batches
 
-    webpush.send_batches([record.body for record in event], context=event.context)
+    send_batches([record.body for record in event], context=event.context)

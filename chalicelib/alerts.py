@@ -136,7 +136,8 @@ def _commit(
     from pynamodb.transactions import TransactWrite
 
     deadline = time.monotonic() + COMMIT_BUDGET_SECONDS
-    for attempt in range(1_000):
+    attempt = 0
+    while True:
         previous = _current(department)
         now = _now()
         current = change(previous, now)
@@ -158,11 +159,11 @@ def _commit(
             if time.monotonic() > deadline:
                 raise _busy() from None
             time.sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))
+            attempt += 1
             continue
         if previous is not None and previous.delivery_status in UNDELIVERED:
             _mark_superseded(previous)
         return previous, current
-    raise _busy()
 
 
 def _lost_race(exc: Exception) -> bool:
@@ -177,7 +178,7 @@ def _busy() -> AppError:
 def _log_entry(current: CurrentAlert, *, kind: str, sender: str, now: datetime) -> AlertLogEntry:
     return AlertLogEntry(
         current.department,
-        f"{_iso(now, precise=True)}#{secrets.token_hex(6)}",
+        _log_key(now),
         kind=kind,
         alert_id=current.alert_id,
         revision=current.revision,
@@ -189,12 +190,17 @@ def _log_entry(current: CurrentAlert, *, kind: str, sender: str, now: datetime) 
     )
 
 
+def _log_key(now: datetime) -> str:
+    """Sort key of a log entry: time first (newest-first queries), then a random suffix."""
+    return f"{_iso(now, precise=True)}#{secrets.token_hex(6)}"
+
+
 def _log_refusal(*, department: str, text: str, offence_type: str, sender: str, findings: list[rules.Finding]) -> None:
     """The audit trail of who tried to send what, without the personal data that was refused."""
     now = _now()
     AlertLogEntry(
         department,
-        f"{_iso(now, precise=True)}#{secrets.token_hex(6)}",
+        _log_key(now),
         kind="refused",
         text=rules.redact(text)[:500],
         offence_type=offence_type,

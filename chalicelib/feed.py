@@ -116,7 +116,7 @@ def publish(item: FeedItemBody, *, author: str) -> dict[str, Any]:
     """Publish a feed item (off-topic ones are refused and logged); returns the public FeedItem."""
     from chalicelib.models import FeedItem
 
-    _refuse_off_topic([item.title, item.body], partition=FEED_LOG, text=item.title, author=author)
+    _refuse_off_topic({"title": item.title, "body": item.body}, partition=FEED_LOG, author=author)
     item_id, now = uuid.uuid4().hex, _now()
     stored = FeedItem(
         item_id,
@@ -214,7 +214,7 @@ def push_prevention(text: str, *, author: str, departments: Sequence[str] | None
 
     targets: Sequence[str | None] = list(departments) if departments is not None else [None]
     text = rules.normalize_text(text)
-    _refuse_off_topic([text], partition=NATIONAL_LOG, text=text, author=author)
+    _refuse_off_topic({"text": text}, partition=NATIONAL_LOG, author=author)
     push_id, now = uuid.uuid4().hex, _now()
     delivered: dict[str, str] = {}
     for department in targets:
@@ -233,7 +233,13 @@ def push_prevention(text: str, *, author: str, departments: Sequence[str] | None
         )
         results = push.deliver(notification)
         status = "published" if results and all(r.ok for r in results.values()) else "failed"
-        entry.update(actions=[AlertLogEntry.delivery_status.set(status), AlertLogEntry.channels.set(_details(results))])
+        entry.update(
+            actions=[
+                AlertLogEntry.delivery_status.set(status),
+                AlertLogEntry.channels.set(_details(results)),
+                AlertLogEntry.delivery_attempts.add(1),
+            ]
+        )
         delivered[department or NATIONAL_LOG] = status
     log.info("prevention push sent", extra={"push": push_id, "operator": author, "audiences": len(targets)})
     return {"id": push_id, "text": text, "sent_at": _to_second(_iso(now)), "delivery": delivered}
@@ -246,14 +252,29 @@ def _details(results: dict[str, Any]) -> dict[str, Any]:
 # --- Audit --------------------------------------------------------------------------------------
 
 
-def _refuse_off_topic(texts: list[str], *, partition: str, text: str, author: str) -> None:
-    findings = {(f.rule, f.excerpt): f for t in texts for f in rules.check_topic(t)}
-    if not findings:
+def _refuse_off_topic(fields: dict[str, str], *, partition: str, author: str) -> None:
+    """A 422 naming each field out of the app's scope, as alerts answer; the refusal is logged."""
+    found = [(name, f) for name, text in fields.items() for f in rules.check_topic(text)]
+    if not found:
         return
-    shown_findings = [f.as_dict() for f in findings.values()]
-    _audit(partition, "refused", author=author, text=text, ref=None, at=_now(), findings=shown_findings)
-    log.info("publication refused", extra={"operator": author, "rules": sorted({f.rule for f in findings.values()})})
-    raise AppError("content_rejected", "Ce contenu sort du champ de l'application.", extra={"findings": shown_findings})
+    findings = [f for _, f in found]
+    first_text = next(iter(fields.values()))
+    _audit(
+        partition,
+        "refused",
+        author=author,
+        text=rules.redact(first_text)[:500],
+        ref=None,
+        at=_now(),
+        findings=[f.as_dict(with_excerpt=False) for f in findings],
+    )
+    log.info("publication refused", extra={"operator": author, "rules": sorted({f.rule for f in findings})})
+    raise AppError(
+        "content_rejected",
+        "Ce contenu sort du champ de l'application : " + findings[0].message,
+        errors=[{"field": name, "message": f.message} for name, f in found],
+        extra={"findings": [f.as_dict() for f in findings]},
+    )
 
 
 def _audit(
@@ -267,7 +288,9 @@ def _audit(
     status: str | None = None,
     findings: list[dict[str, str]] | None = None,
 ) -> Any:
-    """Append one entry to the alert log (never updated, but for its delivery outcome)."""
+    """Append one entry to the alert log (never updated, but for its delivery outcome), kept as long
+    as the alerts' entries."""
+    from chalicelib.alerts import LOG_RETENTION
     from chalicelib.models import AlertLogEntry
 
     entry = AlertLogEntry(
@@ -280,6 +303,7 @@ def _audit(
         created_at=at,
         findings=findings,
         delivery_status=status,
+        expires_at=at + LOG_RETENTION,
     )
     entry.save()
     return entry

@@ -8,10 +8,13 @@ WGS84 ellipsoid.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
+from typing import Generic, TypeVar
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi / 180 * EARTH_RADIUS_KM
+
+Ident = TypeVar("Ident")
 
 # WGS84 ellipsoid
 _A = 6378137.0
@@ -19,75 +22,70 @@ _F = 1 / 298.257223563
 _B = _A * (1 - _F)
 
 
-class PointGrid:
-    """Points bucketed in cells of `cell_degrees`; searched ring by ring around the query.
+class PointGrid(Generic[Ident]):
+    """Points `(lat, lon, id)` bucketed in cells of `cell_degrees`, searched ring by ring around a
+    query. Ids are returned with the distances: they must be comparable (ints, strings)."""
 
-    Points are identified by their position in the sequences given; points without coordinates
-    (None) are left out.
-    """
-
-    def __init__(self, lats: Sequence[float | None], lons: Sequence[float | None], *, cell_degrees: float):
-        self.cell = cell_degrees
-        self.lats = lats
-        self.lons = lons
-        self.cells: dict[tuple[int, int], list[int]] = {}
-        floor, cell = math.floor, cell_degrees
-        for ident, lat, lon in zip(range(len(lats)), lats, lons, strict=True):
-            if lat is not None and lon is not None:
-                self.cells.setdefault((floor(lat / cell), floor(lon / cell)), []).append(ident)
+    def __init__(self, points: Iterable[tuple[float, float, Ident]], *, cell_degrees: float):
+        self.cell = cell = cell_degrees
+        # Keys are whole floats (`//` is cheaper than `math.floor`): equal to, and hashed like, the
+        # int keys the search looks up.
+        self.cells: dict[tuple[float, float], list[tuple[float, float, Ident]]] = {}
+        for point in points:
+            self.cells.setdefault((point[0] // cell, point[1] // cell), []).append(point)
         rows = [row for row, _ in self.cells] or [0]
         columns = [column for _, column in self.cells] or [0]
         self.bounds = (min(rows), max(rows), min(columns), max(columns))
 
-    def nearest(
-        self,
-        lat: float,
-        lon: float,
-        *,
-        count: int = 1,
-        max_km: float,
-        accept: Callable[[int], bool] | None = None,
-    ) -> list[tuple[float, int]]:
-        """Up to `count` `(approximate km, id)`, nearest first, within `max_km`, of points `accept`ed.
+    def nearest(self, lat: float, lon: float, *, count: int = 1, max_km: float) -> list[tuple[float, Ident]]:
+        """Up to `count` `(approximate km, id)`, nearest first, within `max_km`.
 
-        The search stops as soon as the rings cover `max_km` or every cell holding points: a query
-        far from all points costs a few rings, never a scan of the world.
+        Rings of cells are searched until the `count` best are nearer than the edge of the searched
+        square, or it covers `max_km` or every cell holding points: a query far from all points
+        costs a few rings, never a scan of the world.
         """
-        row, column = math.floor(lat / self.cell), math.floor(lon / self.cell)
+        cell = self.cell
+        row, column = int(lat // cell), int(lon // cell)
         first_row, last_row, first_column, last_column = self.bounds
-        if max(first_row - row, row - last_row - 1) * self.cell * KM_PER_DEGREE > max_km:
+        reach = max_km / KM_PER_DEGREE  # in degrees of latitude, like every distance below
+        if max(first_row - row, row - last_row - 1) * cell > reach:
             return []  # north or south of every point by more than max_km
         last_ring = max(row - first_row, last_row - row, column - first_column, last_column - column)
+        # Distances are measured in a plane scaled for the query's latitude; in that same plane no
+        # point outside the searched square is nearer than the square's nearest edge.
         scale = math.cos(math.radians(lat))
-        lats, lons = self.lats, self.lons
-        best: list[tuple[float, int]] = []
+        cells = self.cells
+        best: list[tuple[float, Ident]] = []  # (squared distance, id)
         ring = 0
         while True:
-            for cell in _ring(row, column, ring):
-                for ident in self.cells.get(cell, ()):
-                    if accept is not None and not accept(ident):
-                        continue
-                    dy = lats[ident] - lat  # type: ignore[operator]
-                    dx = (lons[ident] - lon) * scale  # type: ignore[operator]
-                    best.append((KM_PER_DEGREE * math.sqrt(dy * dy + dx * dx), ident))
-            best.sort()
-            del best[count:]
-            reached = self._reach_km(lat, ring)
-            if (len(best) == count and best[-1][0] <= reached) or reached > max_km or ring >= last_ring:
-                return [b for b in best if b[0] <= max_km]
+            for key in _ring(row, column, ring):
+                for point_lat, point_lon, ident in cells.get(key, ()):
+                    dy = point_lat - lat
+                    dx = (point_lon - lon) * scale
+                    best.append((dy * dy + dx * dx, ident))
+            if len(best) > count:
+                best.sort()
+                del best[count:]
+            edge = min(
+                lat - (row - ring) * cell,
+                (row + ring + 1) * cell - lat,
+                (lon - (column - ring) * cell) * scale,
+                ((column + ring + 1) * cell - lon) * scale,
+            )
+            if (len(best) == count and max(best)[0] <= edge * edge) or edge > reach or ring >= last_ring:
+                best.sort()
+                return [(KM_PER_DEGREE * math.sqrt(d), i) for d, i in best if d <= reach * reach]
             ring += 1
 
-    def _reach_km(self, lat: float, ring: int) -> float:
-        """A distance within which every point lies in the rings searched so far."""
-        widest_lat = min(89.0, abs(lat) + (ring + 1) * self.cell)
-        return ring * self.cell * KM_PER_DEGREE * math.cos(math.radians(widest_lat))
 
-
-def _ring(row: int, column: int, radius: int) -> Iterator[tuple[int, int]]:
+def _ring(row: int, column: int, radius: int) -> Iterable[tuple[int, int]]:
     """The cells at Chebyshev distance `radius` from (row, column)."""
     if radius == 0:
-        yield row, column
-        return
+        return ((row, column),)
+    return _ring_edges(row, column, radius)
+
+
+def _ring_edges(row: int, column: int, radius: int) -> Iterator[tuple[int, int]]:
     for c in range(column - radius, column + radius + 1):
         yield row - radius, c
         yield row + radius, c
@@ -97,7 +95,7 @@ def _ring(row: int, column: int, radius: int) -> Iterator[tuple[int, int]]:
 
 
 def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Distance on the WGS84 ellipsoid, in km (Vincenty's inverse formula, sub-millimetre).
+    """Distance on the WGS84 ellipsoid, in km (Vincenty's inverse formula, to the millimetre).
 
     geographiclib's `Geodesic.Inverse` gives the same value but costs about 50 µs a call against
     about 5 µs here, which matters for a position query answered in a tenth of a millisecond; it
@@ -125,7 +123,7 @@ def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
         lam = longitude + (1 - c) * _F * sin_alpha * (
             sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (2 * cos_2sm * cos_2sm - 1))
         )
-        if abs(lam - previous) < 1e-12:
+        if abs(lam - previous) < 1e-10:  # distances then agree with geographiclib to the millimetre
             break
     else:
         return _geographiclib_km(lat1, lon1, lat2, lon2)

@@ -2,9 +2,9 @@
 
 A name's *key* ignores accents and case, and turns hyphens, apostrophes and runs of spaces into one
 space (`L'Abergement-Clémenciat` → `l abergement clemenciat`), so whatever a person types folds onto
-the same key; a missing space costs the one typo allowed. Keys live in one
-sorted list: a prefix is a contiguous range found by bisection, and the sorted list doubles as an
-implicit trie, which lets the one-typo search try only the letters that can actually follow.
+the same key; a missing space costs the one typo allowed. Keys live in one sorted list: a prefix is
+a contiguous range found by bisection, and the sorted list doubles as an implicit trie, which lets
+the one-typo search try only the letters that can actually follow.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def query_keys(text: str) -> list[str]:
 
 Span = tuple[int, int]
 
-EXACT, PREFIX, TYPO, TYPO_PREFIX = range(4)
+EXACT, PREFIX, TYPO, TYPO_PREFIX = range(4)  # tiers of an answer, best first
 
 
 class NameIndex:
@@ -93,9 +93,6 @@ class NameIndex:
         self.scores = [scores[i] for i in order]
         self._blocks: dict[int, list[int]] = {}
         self._children_of: dict[str, list[tuple[str, int, int]]] = {}
-
-    def __len__(self) -> int:
-        return len(self.keys)
 
     def search(self, keys: Iterable[str], limit: int, *, typo_min_length: int | None = 4) -> list[tuple[int, int]]:
         """Up to `limit` `(target, tier)`: exact keys, then prefixes, then one typo (whole key, then prefix).

@@ -148,8 +148,22 @@ def filled_form(form: OtvForm) -> bytes:
 
 
 def nearest_brigade(form: OtvForm) -> dict[str, Any] | None:
-    """TODO(brigades branch): the brigade nearest to the form's commune."""
-    return None
+    """The unit serving the form's commune, with the commune's `police_zone` flag and the basis of
+    the answer. Commune names repeat across France (dozens of Saint-Martin): the one named with
+    that postal code wins, else the best commune of the postal code alone. The lookup is a
+    convenience: if it fails, the form is produced without it."""
+    from chalicelib import brigades
+
+    try:
+        named = brigades.search_communes(form.commune, limit=50)
+        commune = next((c for c in named if form.postal_code in c["postal_codes"]), None)
+        commune = commune or next(iter(brigades.search_communes(form.postal_code, limit=1)), None)
+    except Exception:
+        log.exception("brigade lookup failed: the OTV form is produced without it")
+        return None
+    if commune is None or commune["competent"] is None:
+        return None
+    return {**commune["competent"], "police_zone": commune["police_zone"], "basis": commune["competent_basis"]}
 
 
 # --- Seasonal reminders ---------------------------------------------------------------------------

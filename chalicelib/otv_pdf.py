@@ -165,8 +165,9 @@ HANDING_IN = (
     "modification se fait auprès de la brigade ou du commissariat dont dépend votre domicile."
 )
 POLICE_ZONE_HINT = (
-    "Brigade la plus proche de votre commune : si votre domicile est en zone police, adressez-vous au commissariat."
+    "Votre commune compte un commissariat : si votre domicile est en zone police, inscrivez-vous au commissariat."
 )
+NEAREST_HINT = "Brigade la plus proche du centre de votre commune : elle vous confirmera si elle est compétente."
 FOOTER = (
     "Formulaire produit par l'application Stop Cambriolages. Les informations saisies ne sont pas "
     "conservées par l'application : elles figurent uniquement sur ce document."
@@ -248,18 +249,25 @@ def _sections(filled: OtvForm | None, brigade: dict[str, Any] | None) -> list[Se
     ]
 
 
-def _brigade_section(brigade: dict[str, Any] | None, *, filled: bool) -> Section:
-    if brigade is None:
+def _brigade_section(unit: dict[str, Any] | None, *, filled: bool) -> Section:
+    if unit is None:
         hint = "Retrouvez votre brigade dans l'application, rubrique « Brigades »." if filled else ""
         return Section("Votre brigade ou commissariat", [[Field("Nom et adresse", "")]], note=hint)
-    town = " ".join(str(part) for part in (brigade.get("postal_code"), brigade.get("commune")) if part)
-    address = ", ".join(part for part in (str(brigade.get("address") or ""), town) if part)
+    town = " ".join(str(part) for part in (unit.get("postal_code"), unit.get("commune")) if part)
+    address = ", ".join(part for part in (str(unit.get("address") or ""), town) if part)
+    police = unit.get("kind") == "police"
+    if unit.get("police_zone") and not police:
+        note = POLICE_ZONE_HINT
+    elif unit.get("basis") == "nearest":
+        note = NEAREST_HINT
+    else:
+        note = ""
     return Section(
-        "Votre brigade de gendarmerie",
+        "Votre commissariat" if police else "Votre brigade de gendarmerie",
         [
-            [Field("Brigade", str(brigade.get("name", "")))],
+            [Field("Commissariat" if police else "Brigade", str(unit.get("name") or ""))],
             [Field("Adresse", address)],
-            [Field("Téléphone", str(brigade.get("phone") or ""))],
+            [Field("Téléphone", str(unit.get("phone") or ""))],
         ],
-        note=POLICE_ZONE_HINT,
+        note=note,
     )

@@ -186,6 +186,7 @@ def _attach_mobile(subscription: Subscription, *, token: str, department: str) -
     """
     old = _sns_resources(subscription)
     new: dict[str, str] = {}
+    undo = ExitStack()
 
     def create(role: str, arn: str) -> str:
         if arn != old[role]:
@@ -193,7 +194,7 @@ def _attach_mobile(subscription: Subscription, *, token: str, department: str) -
         new[role] = arn
         return arn
 
-    with ExitStack() as undo:
+    with undo:
         endpoint_arn = create("endpoint", sns.register_endpoint(subscription.platform, token))
         create("department", sns.subscribe(endpoint_arn, department))
         create("national", sns.subscribe(endpoint_arn, None))

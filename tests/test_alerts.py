@@ -48,6 +48,14 @@ def sns_down(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sns.CHANNEL, "deliver", refuse)
 
 
+@pytest.fixture
+def failed_alert(client: Any, auth_header: Headers, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """An alert of the Hérault recorded while SNS was down (its delivery status is `failed`)."""
+    with monkeypatch.context() as patch:
+        sns_down(patch)
+        return dict(post(client, auth_header("corg-34")).json_body["alert"])
+
+
 def later(**delay: float) -> Any:
     return alerts._now() + timedelta(**delay)
 
@@ -64,7 +72,7 @@ def test_a_corg_sends_an_alert_to_its_department(client: Any, auth_header: Heade
     assert alert["offence_type"] == "cambriolage_habitation" and alert["status"] == "active"
     assert alert["sent_at"].endswith("Z") and len(alert["id"]) >= 16
     assert body["replaced"] is None
-    assert body["delivery"] == {"status": "published", "channels": {"sns": {"ok": True}}}
+    assert body["delivery"] == {"status": "published", "channels": {"sns": {"ok": True}, "web": {"ok": True}}}
 
 
 def test_the_alert_is_one_publish_carrying_its_id_and_revision(
@@ -301,25 +309,22 @@ def test_an_sns_failure_keeps_the_alert_and_says_so(
     response = post(client, auth_header("corg-34"))
     assert response.status_code == 201
     delivery = response.json_body["delivery"]
-    assert delivery["status"] == "failed" and delivery["channels"] == {"sns": {"ok": False}}
+    assert delivery["status"] == "failed" and delivery["channels"] == {"sns": {"ok": False}, "web": {"ok": True}}
     assert "renvoyé automatiquement" in delivery["message"]
     assert current().delivery_status == "failed"
     [entry] = log_entries()
-    assert entry.delivery_status == "failed" and entry.channels == {"sns": {"ok": False, "error": "ClientError"}}
+    assert entry.delivery_status == "failed" and entry.channels["sns"] == {"ok": False, "error": "ClientError"}
     assert client.http.get("/alerts/34").json_body["alert"]["id"] == response.json_body["alert"]["id"]
     assert published("34") == []
 
 
 def test_the_scheduled_retry_publishes_a_failed_alert_once(
-    client: Any, auth_header: Headers, monkeypatch: pytest.MonkeyPatch, published: Callable[..., Any]
+    failed_alert: dict[str, Any], published: Callable[..., Any]
 ) -> None:
-    with monkeypatch.context() as patch:
-        sns_down(patch)
-        alert = post(client, auth_header("corg-34")).json_body["alert"]
     assert alerts.retry_deliveries(now=later(seconds=10)) == 0  # too recent: may be in flight
     assert alerts.retry_deliveries(now=later(minutes=1)) == 1
     [sent] = published("34")
-    assert sent["message"]["APNS"]["alert_id"] == alert["id"]
+    assert sent["message"]["APNS"]["alert_id"] == failed_alert["id"]
     assert current().delivery_status == "published"
     [entry] = log_entries()
     assert entry.delivery_status == "published" and entry.delivery_attempts == 2
@@ -328,11 +333,8 @@ def test_the_scheduled_retry_publishes_a_failed_alert_once(
 
 
 def test_the_retry_schedule_is_wired(
-    client: Any, auth_header: Headers, monkeypatch: pytest.MonkeyPatch, published: Callable[..., Any]
+    client: Any, failed_alert: dict[str, Any], monkeypatch: pytest.MonkeyPatch, published: Callable[..., Any]
 ) -> None:
-    with monkeypatch.context() as patch:
-        sns_down(patch)
-        post(client, auth_header("corg-34"))
     monkeypatch.setattr(alerts, "RETRY_AFTER", timedelta(0))
     event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
     client.lambda_.invoke("retry_alert_deliveries", event)
@@ -340,11 +342,8 @@ def test_the_retry_schedule_is_wired(
 
 
 def test_a_retry_publishes_only_the_newest_revision(
-    client: Any, auth_header: Headers, monkeypatch: pytest.MonkeyPatch, published: Callable[..., Any]
+    client: Any, auth_header: Headers, failed_alert: dict[str, Any], published: Callable[..., Any]
 ) -> None:
-    with monkeypatch.context() as patch:
-        sns_down(patch)
-        post(client, auth_header("corg-34"))
     newest = post(client, auth_header("corg-34"), text=SEED).json_body["alert"]
     assert alerts.retry_deliveries(now=later(minutes=1)) == 0
     assert [p["message"]["APNS"]["alert_id"] for p in published("34")] == [newest["id"]]
@@ -363,11 +362,8 @@ def test_an_alert_left_pending_by_a_crash_is_delivered_by_the_retry(
 
 
 def test_an_undelivered_alert_past_its_ttl_is_marked_expired_not_sent(
-    client: Any, auth_header: Headers, monkeypatch: pytest.MonkeyPatch, published: Callable[..., Any]
+    failed_alert: dict[str, Any], published: Callable[..., Any]
 ) -> None:
-    with monkeypatch.context() as patch:
-        sns_down(patch)
-        post(client, auth_header("corg-34"))
     assert alerts.retry_deliveries(now=later(hours=24, minutes=1)) == 0
     assert published("34") == []
     assert current().delivery_status == "expired" and log_entries()[0].delivery_status == "expired"
@@ -394,12 +390,7 @@ def test_a_retry_delivers_only_the_channels_that_failed(
     assert log_entries()[0].channels["flaky"] == {"ok": True}
 
 
-def test_two_overlapping_retries_deliver_once(
-    client: Any, auth_header: Headers, monkeypatch: pytest.MonkeyPatch, published: Callable[..., Any]
-) -> None:
-    with monkeypatch.context() as patch:
-        sns_down(patch)
-        post(client, auth_header("corg-34"))
+def test_two_overlapping_retries_deliver_once(failed_alert: dict[str, Any], published: Callable[..., Any]) -> None:
     stale = current()
     assert alerts.retry_deliveries(now=later(minutes=1)) == 1
     assert alerts._claim_retry(stale, later(minutes=1)) is False

@@ -139,7 +139,8 @@ def test_the_arrondissements_of_paris_lyon_and_marseille() -> None:
     assert first("lyon 3")["name"] == "Lyon 3e Arrondissement"
     assert first("marseille 1er")["name"] == "Marseille 1er Arrondissement"
     assert first("75115")["name"] == "Paris 15e Arrondissement"
-    assert [c["name"] for c in brigades.search_communes("75015")][:2] == ["Paris 15e Arrondissement", "Paris"]
+    # 75015 is also the former INSEE code of Bry-sur-Marne (Seine, before 1968): not shown
+    assert [c["name"] for c in brigades.search_communes("75015")] == ["Paris 15e Arrondissement", "Paris"]
     # 13001 is the postal code of Marseille 1er and the INSEE code of Aix-en-Provence
     assert [c["name"] for c in brigades.search_communes("13001")] == [
         "Marseille 1er Arrondissement",
@@ -180,8 +181,7 @@ def test_the_estimated_competent_brigade_is_the_nearest_of_the_department() -> N
     commune = first("L'Abergement-Clémenciat")
     competent = commune["competent"]
     near = brigades.directory().brigade_grid.nearest(commune["lat"], commune["lon"], count=20, max_km=100)
-    same_department = [brigades.directory().brigades[i]["id"] for _, i in near]
-    same_department = [i for i in same_department if brigades.unit(i)["department"] == "01"]
+    same_department = [i for _, i in near if brigades.unit(i)["department"] == "01"]
     assert competent["id"] == same_department[0]
 
 
@@ -293,17 +293,6 @@ def test_an_unknown_unit_is_a_404() -> None:
     assert missing.value.status == 404
 
 
-# -- for the OTV form -------------------------------------------------------------------------------------
-
-
-def test_nearest_for_place_gives_the_unit_of_a_typed_commune_or_postal_code() -> None:
-    unit = brigades.nearest_for_place("Béziers")
-    assert unit == first("Béziers")["competent"]
-    assert brigades.nearest_for_place("34500") == unit
-    assert brigades.nearest_for_place("xqzwv") is None
-    assert brigades.nearest_for_place("") is None
-
-
 # -- the official competence file ---------------------------------------------------------------------------
 
 
@@ -349,3 +338,22 @@ def test_an_official_service_unknown_to_the_directory_is_given_by_name(with_comp
 def test_communes_absent_from_the_file_keep_the_estimate(with_competence: brigades.Directory) -> None:
     _, basis = with_competence.competent(with_competence.by_insee["34172"])
     assert basis == "nearest"
+
+
+# -- reading the files ---------------------------------------------------------------------------------------
+
+
+def test_plain_and_quoted_csv_files_read_the_same_columns(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.csv"
+    plain.write_text("a,b,c\n1,x,\n2,y,z\n", encoding="utf-8")
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('a,b,c\n1,x,\n2,"y, with a comma",z\n', encoding="utf-8")
+    assert [list(c) for c in brigades._columns(plain, "c", "a")] == [["", "z"], ["1", "2"]]
+    assert [list(c) for c in brigades._columns(quoted, "b")] == [["x", "y, with a comma"]]
+
+
+def test_a_ragged_csv_file_is_refused(tmp_path: Path) -> None:
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2,3\n4\n", encoding="utf-8")
+    with pytest.raises(ValueError):
+        brigades._columns(ragged, "a")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -104,13 +105,16 @@ def test_an_off_topic_item_is_refused_with_findings_and_logged(client: Any, auth
     response = publish(client, auth_header, title="Info", body="Sécurité routière : contrôles renforcés ce week-end")
     assert response.status_code == 422
     assert [f["rule"] for f in response.json_body["findings"]] == ["off_topic"]
+    assert [e["field"] for e in response.json_body["errors"]] == ["body"]
     assert FeedItem.count() == 0
     [refusal] = audit(feed.FEED_LOG)
     assert (refusal.kind, refusal.sent_by, refusal.text) == ("refused", "opp-ggd34", "Info")
 
 
 def test_the_title_is_checked_for_the_topic_too(client: Any, auth_header: Headers) -> None:
-    assert publish(client, auth_header, title="Saisie de drogue à Béziers").status_code == 422
+    response = publish(client, auth_header, title="Saisie de drogue à Béziers")
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json_body["errors"]] == ["title"]
 
 
 def test_publication_and_removal_are_audited_with_their_author(client: Any, auth_header: Headers) -> None:
@@ -245,7 +249,8 @@ def test_a_prevention_push_is_logged_with_its_author_and_delivery(client: Any, a
     [entry] = audit(feed.NATIONAL_LOG)
     assert (entry.kind, entry.sent_by, entry.alert_id, entry.text) == ("prevention", "admin", push_id, TEXT)
     assert entry.delivery_status == "published"
-    assert entry.channels["sns"]["ok"] is True
+    assert entry.channels["sns"]["ok"] is True and entry.delivery_attempts == 1
+    assert entry.expires_at > entry.created_at + timedelta(days=360)
 
 
 def test_a_corg_operator_cannot_send_a_prevention_push(client: Any, auth_header: Headers) -> None:

@@ -37,7 +37,7 @@ def test_grid_finds_the_same_nearest_points_as_a_full_scan() -> None:
     rng = random.Random(11)
     lats = [rng.uniform(42, 51) for _ in range(800)]
     lons = [rng.uniform(-4, 8) for _ in range(800)]
-    grid = geo.PointGrid(lats, lons, cell_degrees=0.2)
+    grid = geo.PointGrid(zip(lats, lons, range(len(lats)), strict=True), cell_degrees=0.2)
     for _ in range(40):
         lat, lon = rng.uniform(42.5, 50.5), rng.uniform(-3.5, 7.5)
         found = grid.nearest(lat, lon, count=3, max_km=500)
@@ -45,21 +45,20 @@ def test_grid_finds_the_same_nearest_points_as_a_full_scan() -> None:
         assert [d for d, _ in found] == sorted(d for d, _ in found)
 
 
-def test_grid_leaves_out_points_without_coordinates_and_honours_accept() -> None:
-    grid = geo.PointGrid([45.0, None, 45.1, 45.2], [5.0, 5.0, 5.0, 5.0], cell_degrees=0.1)
-    assert [i for _, i in grid.nearest(45.0, 5.0, count=5, max_km=100)] == [0, 2, 3]
-    assert [i for _, i in grid.nearest(45.0, 5.0, count=5, max_km=100, accept=lambda i: i != 2)] == [0, 3]
+def test_grid_returns_the_ids_given_with_the_points() -> None:
+    grid = geo.PointGrid([(45.0, 5.0, "a"), (45.2, 5.0, "c"), (45.1, 5.0, "b")], cell_degrees=0.1)
+    assert [i for _, i in grid.nearest(45.0, 5.0, count=5, max_km=100)] == ["a", "b", "c"]
 
 
 def test_grid_answers_nothing_beyond_max_km() -> None:
-    grid = geo.PointGrid([45.0], [5.0], cell_degrees=0.1)
+    grid = geo.PointGrid([(45.0, 5.0, 0)], cell_degrees=0.1)
     assert grid.nearest(45.5, 5.0, max_km=30) == []
     assert grid.nearest(45.2, 5.0, max_km=30)[0][1] == 0
 
 
 def test_grid_gives_up_quickly_far_from_every_point() -> None:
     """Near a pole, cells are thin: the search must stop at the edge of the data, not loop on."""
-    grid = geo.PointGrid([45.0, -21.0], [5.0, 55.5], cell_degrees=0.05)
+    grid = geo.PointGrid([(45.0, 5.0, 0), (-21.0, 55.5, 1)], cell_degrees=0.05)
     assert grid.nearest(89.9, 0.0, max_km=30) == []
     assert grid.nearest(-89.9, 179.9, max_km=150) == []
     assert grid.nearest(45.0, -30.0, max_km=10_000)[0][1] == 0

@@ -103,6 +103,46 @@ def test_the_filled_form_carries_what_was_typed(client: Any) -> None:
     assert "X Maison" not in text and "X Véhicule" not in text
 
 
+@pytest.mark.parametrize(
+    ("postal_code", "brigade", "phone"),
+    [("67220", "Brigade de gendarmerie - Villé", "03 88 58 50 30"),
+     ("65360", "Brigade de gendarmerie - Tarbes", "05 62 44 55 30")],
+)  # fmt: skip
+def test_the_brigade_is_the_one_of_the_commune_with_that_postal_code(
+    client: Any, postal_code: str, brigade: str, phone: str
+) -> None:
+    response = post_form(client, a_form(commune="Saint-Martin", postal_code=postal_code))
+    text = pdf_text(response.body)
+    assert f"Brigade : {brigade}" in text and f"Téléphone : {phone}" in text
+    assert "Brigade la plus proche du centre de votre commune" in text
+
+
+def test_a_commune_with_a_police_station_is_told_about_the_police_zone(client: Any) -> None:
+    text = pdf_text(post_form(client, a_form()).body)  # Montpellier, 34000
+    assert "Votre brigade de gendarmerie" in text
+    assert "Brigade : Brigade de gendarmerie - Castelnau-le-Lez" in text
+    assert "635 Avenue de la Monnaie, 34170 Castelnau-le-Lez" in text
+    assert "Votre commune compte un commissariat" in text
+
+
+def test_an_unknown_place_sends_the_citizen_to_the_brigade_search(client: Any) -> None:
+    text = pdf_text(post_form(client, a_form(commune="Nulle-Part", postal_code="34999")).body)
+    assert "Votre brigade ou commissariat" in text
+    assert "Retrouvez votre brigade dans l'application" in text
+
+
+def test_a_failing_brigade_lookup_still_gives_the_form(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib import brigades
+
+    def unreadable(*_: Any, **__: Any) -> Any:
+        raise FileNotFoundError("communes.csv")
+
+    monkeypatch.setattr(brigades, "search_communes", unreadable)
+    response = post_form(client, a_form())
+    assert response.status_code == 200
+    assert "Retrouvez votre brigade dans l'application" in pdf_text(response.body)
+
+
 def test_characters_helvetica_cannot_print_are_transliterated() -> None:
     from chalicelib.otv_pdf import printable
 
@@ -333,3 +373,14 @@ def test_the_schedule_runs_daily_at_6_utc() -> None:
 
     [source] = [s for s in app.event_sources if s.name == "otv_reminders"]
     assert source.schedule_expression.to_string() == "cron(0 6 * * ? *)"
+
+
+def test_the_corg_sees_a_zone_reminder_in_its_departements_log(
+    client: Any, monkeypatch: pytest.MonkeyPatch, auth_header: Callable[[str], dict[str, str]]
+) -> None:
+    a_zone_c_period(monkeypatch)
+    fire(client, "2030-01-30")
+    entries = client.http.get("/corg/alerts?department=34", headers=auth_header("corg-34")).json_body["entries"]
+    [entry] = entries
+    assert (entry["kind"], entry["sent_by"]) == ("prevention", "planificateur-otv")
+    assert entry["delivery"]["status"] == "published"

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from pywebpush import WebPushException, webpush
 
-from tools.push_service import PushService, b64url_decode
+from tools.push_service import PushService, b64url_decode, control, separate_process
 from tools.run_local import generate_vapid_keys
 
 SUBJECT = "mailto:opp-ggd34@gendarmerie.interieur.gouv.fr"
@@ -160,25 +156,11 @@ def test_record_only_mode_accepts_without_decrypting(vapid: dict[str, str]) -> N
 
 
 def test_another_process_controls_it_over_http(vapid: dict[str, str]) -> None:
-    command = [sys.executable, "-m", "tools.push_service", "--vapid-public-key", vapid["public_key"]]
-    process = subprocess.Popen(command, cwd=Path(__file__).parent.parent, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        origin = process.stdout.readline().split()[-1]
-        (subscription,) = _control(origin, "subscriptions", {"count": 1})["subscriptions"]
-        _control(origin, "behaviour", {"status": 410, "times": 1})
+    with separate_process("--vapid-public-key", vapid["public_key"]) as origin:
+        (subscription,) = control(origin, "subscriptions", {"count": 1})["subscriptions"]
+        control(origin, "behaviour", {"status": 410, "times": 1})
         assert push(subscription, vapid) == 410
         assert push(subscription, vapid, '{"title": "Alerte"}', headers={"Topic": "alerte-34"}) == 201
-        (delivery,) = _control(origin, "deliveries")["deliveries"]
+        (delivery,) = control(origin, "deliveries")["deliveries"]
         assert (delivery["payload"], delivery["topic"]) == ('{"title": "Alerte"}', "alerte-34")
-        assert _control(origin, "stats") == {"deliveries": 1, "attempts": {"201": 1, "410": 1}}
-    finally:
-        process.terminate()
-        process.wait(5)
-
-
-def _control(origin: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    with urllib.request.urlopen(urllib.request.Request(f"{origin}/_control/{path}", data=data)) as answer:
-        raw = answer.read()
-    return json.loads(raw) if raw else None
+        assert control(origin, "stats") == {"deliveries": 1, "attempts": {"201": 1, "410": 1}}

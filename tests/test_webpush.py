@@ -8,6 +8,7 @@ import itertools
 import json
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,13 @@ def add_subscription(subscription: dict[str, Any], department: str = "34", platf
     )
     item.save()
     return str(item.id)
+
+
+def subscribe_browser(client: Any, subscription: dict[str, Any], department: str = "34") -> None:
+    """What the web app does: POST /subscriptions with `PushSubscription.toJSON()`."""
+    body = {"platform": "web", "web_push": subscription, "department": department, "accept_notifications": True}
+    response = client.http.post("/subscriptions", headers={"Content-Type": "application/json"}, body=json.dumps(body))
+    assert response.status_code == 201
 
 
 def record_alert(department: str = "34", *, revision: int = 1, status: str = "active") -> str:
@@ -152,6 +160,34 @@ def test_messages_stay_under_the_sqs_size_limit_and_calls_carry_ten_at_most(
     assert calls == [10, 2]
 
 
+def test_a_queue_failure_raises_if_nothing_was_queued_and_is_reported_after_some_was(
+    aws: Any, push_service: PushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    monkeypatch.setattr(webpush, "BATCH_MAX_BYTES", 100)  # one subscription per message
+    monkeypatch.setattr(webpush, "CALL_MAX_BYTES", 100)  # one message per call
+    for _ in range(3):
+        add_subscription(push_service.subscribe())
+    calls: list[int] = []
+    real = webpush._enqueue
+
+    def flaky(url: str, batches: list[Batch], **kwargs: Any) -> None:
+        calls.append(len(batches))
+        if len(calls) >= fail_from:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "SendMessageBatch")
+        real(url, batches, **kwargs)
+
+    monkeypatch.setattr(webpush, "_enqueue", flaky)
+    fail_from = 1
+    with pytest.raises(ClientError):
+        CHANNEL.deliver(notification())
+    calls.clear()
+    fail_from = 3
+    result = CHANNEL.deliver(notification())
+    assert (result.ok, result.detail) == (False, {"batches": 2, "subscriptions": 2})
+
+
 def test_a_department_without_web_subscribers_queues_nothing(aws: Any, vapid: Any) -> None:
     result = CHANNEL.deliver(notification(department="2A"))
     assert (result.ok, result.detail) == (True, {"batches": 0, "subscriptions": 0})
@@ -173,9 +209,7 @@ def test_an_alert_reaches_the_browser_encrypted_with_its_topic_ttl_and_urgency(
     client: Any, push_service: PushService
 ) -> None:
     subscription = push_service.subscribe()
-    body = {"platform": "web", "web_push": subscription, "department": "34", "accept_notifications": True}
-    headers = {"Content-Type": "application/json"}
-    assert client.http.post("/subscriptions", headers=headers, body=json.dumps(body)).status_code == 201
+    subscribe_browser(client, subscription)
     log_key = record_alert(revision=1)
 
     CHANNEL.deliver(notification(log_key=log_key))
@@ -196,6 +230,53 @@ def test_an_alert_reaches_the_browser_encrypted_with_its_topic_ttl_and_urgency(
     assert 86_300 < delivery.ttl <= 86_400
     assert delivery.vapid["aud"] == push_service.origin
     assert counts("34", log_key) == {"sent": 1, "failed": 0, "pruned": 0}
+
+
+def test_an_operators_alert_then_its_retraction_reach_a_subscribed_browser(
+    client: Any, push_service: PushService, auth_header: Callable[[str], dict[str, str]]
+) -> None:
+    subscription = push_service.subscribe()
+    subscribe_browser(client, subscription)
+    headers = auth_header("corg-34")
+    alert = {"department": "34", "text": TEXT, "offence_type": "cambriolage_habitation", "offence_established": True}
+
+    sent = client.http.post("/corg/alerts", headers=headers, body=json.dumps(alert))
+    assert sent.json_body["delivery"]["channels"]["web"] == {"ok": True}
+    run_worker(client)
+    assert client.http.delete("/corg/alerts/34", headers=headers).status_code == 200
+    run_worker(client)
+
+    first, second = (d.json() for d in push_service.deliveries(subscription["endpoint"]))
+    assert (first["kind"], first["body"], first["revision"]) == ("alert", TEXT, 1)
+    assert (second["kind"], second["revision"]) == ("retraction", 2)
+    assert first["tag"] == second["tag"] == "alerte-34"
+    log = client.http.get("/corg/alerts?department=34", headers=headers).json_body["entries"]
+    assert [entry["delivery"]["web"] for entry in log] == [{"sent": 1, "failed": 0, "pruned": 0}] * 2
+
+
+def test_a_national_prevention_push_reaches_browsers_of_every_department_under_its_own_topic(
+    client: Any, push_service: PushService, auth_header: Callable[[str], dict[str, str]]
+) -> None:
+    from chalicelib.models import AlertLogEntry
+
+    subscriptions = [push_service.subscribe() for _ in range(2)]
+    for subscription, department in zip(subscriptions, ("34", "974"), strict=True):
+        subscribe_browser(client, subscription, department)
+    text = "Vacances : pensez à l'Opération Tranquillité Vacances avant de partir."
+
+    response = client.http.post(
+        "/opp/prevention-push", headers=auth_header("opp-ggd34"), body=json.dumps({"text": text})
+    )
+    assert response.status_code == 201
+    run_worker(client)
+
+    deliveries = push_service.deliveries()
+    assert sorted(d.endpoint for d in deliveries) == sorted(s["endpoint"] for s in subscriptions)
+    assert {(d.topic, d.json()["tag"], d.json()["kind"], d.json()["url"]) for d in deliveries} == {
+        ("prevention-nationale", "prevention-nationale", "prevention", "/")
+    }
+    (entry,) = AlertLogEntry.query("national")
+    assert (entry.web.sent, entry.web.failed, entry.web.pruned) == (2, 0, 0)
 
 
 def test_a_new_alert_replaces_the_previous_one_whose_pending_batch_is_dropped(
@@ -228,6 +309,18 @@ def test_a_retracted_alert_is_not_sent_late_but_its_retraction_is(client: Any, p
     assert [d.json()["kind"] for d in push_service.deliveries()] == ["retraction"]
 
 
+def test_a_prevention_push_to_a_department_is_not_taken_for_a_superseded_alert(
+    client: Any, push_service: PushService
+) -> None:
+    add_subscription(push_service.subscribe())
+    record_alert(revision=4)
+    CHANNEL.deliver(notification(kind="prevention", alert_id="prevention-1", revision=0))
+
+    run_worker(client)
+
+    assert [d.json()["kind"] for d in push_service.deliveries()] == ["prevention"]
+
+
 def test_a_batch_past_its_ttl_is_dropped(aws: Any, push_service: PushService) -> None:
     late = Batch(notification(), expires_at=time.time() - 1, targets=(target(push_service.subscribe()),))
 
@@ -251,7 +344,10 @@ def test_subscriptions_answered_404_or_410_are_deleted_and_counted(client: Any, 
     assert counts("34", log_key) == {"sent": 1, "failed": 0, "pruned": 2}
 
 
-def test_server_errors_are_retried_with_growing_backoff_until_sent(client: Any, push_service: PushService) -> None:
+def test_server_errors_are_retried_with_growing_backoff_until_sent(
+    client: Any, push_service: PushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webpush, "POLICY", Policy(backoff_seconds=0.1))  # gaps of ~0.1, 0.2, 0.4 s
     subscription = push_service.subscribe()
     add_subscription(subscription)
     push_service.answer(503, endpoint=subscription["endpoint"], times=3)
@@ -351,6 +447,21 @@ def test_an_unreachable_push_service_is_retried_then_redelivered(aws: Any, vapid
     report = webpush.send_batches([batch.body for batch, _ in take(get_settings().webpush_queue_name)])
 
     assert (report.sent, report.redelivered) == (0, 1)
+
+
+def test_a_push_service_too_slow_to_answer_is_retried_then_redelivered(
+    aws: Any, push_service: PushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webpush, "POLICY", Policy(tries=2, backoff_seconds=0.01, timeout_seconds=0.2))
+    subscription = push_service.subscribe()
+    push_service.delay(0.5, endpoint=subscription["endpoint"])
+    batch = Batch(notification(), time.time() + 60, (target(subscription),))
+
+    report = webpush.send_batches([batch.body])
+
+    assert (report.sent, report.redelivered) == (0, 1)
+    time.sleep(0.5)  # the service records an attempt when it answers
+    assert len(push_service.attempts(subscription["endpoint"])) == 2
 
 
 def test_counts_of_several_batches_and_workers_add_up(

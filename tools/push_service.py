@@ -26,15 +26,19 @@ import os
 import re
 import secrets
 import signal
+import subprocess
 import sys
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 MAX_VAPID_LIFETIME = 86_400
 URGENCIES = ("very-low", "low", "normal", "high")
 TOPIC = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -358,6 +362,11 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     service: PushService
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A sender that gave up (its timeout) closed the connection: nothing to report."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: senders pool their connections
@@ -425,6 +434,31 @@ def _script(service: PushService, rule: dict[str, Any]) -> None:
         )
     if "latency" in rule:
         service.delay(float(rule["latency"]), endpoint=endpoint)
+
+
+@contextlib.contextmanager
+def separate_process(*options: str) -> Iterator[str]:
+    """`python -m tools.push_service OPTIONS` in another process (as the benchmark needs it, so
+    that the service does not share the sender's interpreter); yields its origin."""
+    command = [sys.executable, "-m", "tools.push_service", *options]
+    process = subprocess.Popen(command, cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        yield process.stdout.readline().split()[-1]
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def control(origin: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """Call the control API of a service in another process (POST with a body, GET without)."""
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{origin}{CONTROL_PATH}{path}", data=data)
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        raw = answer.read()
+    return json.loads(raw) if raw else None
 
 
 def main() -> None:

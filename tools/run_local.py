@@ -176,6 +176,8 @@ class Clock(threading.Thread):
         while not self.stop.is_set():
             for source in sources:
                 event = {
+                    "version": "0",
+                    "account": "123456789012",
                     "id": str(uuid.uuid4()),
                     "detail-type": "Scheduled Event",
                     "source": "aws.events",

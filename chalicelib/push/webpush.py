@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -36,6 +37,7 @@ POLICY = Policy()
 LAMBDA_MARGIN_SECONDS = 10.0  # stop sending this long (at most a fifth) before the Lambda times out
 DEFAULT_BUDGET_SECONDS = 60.0
 NATIONAL_LOG_PARTITION = "national"  # alert-log partition of national (department None) pushes
+REVISED_KINDS = ("alert", "retraction")  # revisions of a département's current alert
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,26 @@ class Batch:
 
 
 @dataclass
-class Report:
-    """What one invocation of the worker did, in subscriptions."""
+class Counts:
+    """Deliveries of one notification, as its log entry adds them up."""
 
     sent: int = 0
-    pruned: int = 0
     failed: int = 0
+    pruned: int = 0
+
+
+@dataclass
+class Report(Counts):
+    """What one invocation of the worker did, in subscriptions."""
+
     redelivered: int = 0
     dropped: int = 0
     dropped_batches: list[str] = field(default_factory=list)  # why each dropped batch was dropped
+
+    def add(self, counts: Counts) -> None:
+        self.sent += counts.sent
+        self.failed += counts.failed
+        self.pruned += counts.pruned
 
 
 class WebPushChannel:
@@ -121,7 +134,8 @@ def _audience(department: str | None) -> Iterator[tuple[Target, ...]]:
         for item in Subscription.by_audience.query(f"{code}#web", page_size=BATCH_SUBSCRIPTIONS):
             if not item.web_push:
                 continue
-            target = Target(item.id, item.web_push["endpoint"], *_keys(item.web_push))
+            keys = item.web_push["keys"]
+            target = Target(item.id, item.web_push["endpoint"], keys["p256dh"], keys["auth"])
             chunk.append(target)
             size += len(target.id) + len(target.endpoint) + len(target.p256dh) + len(target.auth) + 12
             if len(chunk) == BATCH_SUBSCRIPTIONS or size >= BATCH_MAX_BYTES:
@@ -129,10 +143,6 @@ def _audience(department: str | None) -> Iterator[tuple[Target, ...]]:
                 chunk, size = [], 0
     if chunk:
         yield tuple(chunk)
-
-
-def _keys(web_push: dict[str, Any]) -> tuple[str, str]:
-    return web_push["keys"]["p256dh"], web_push["keys"]["auth"]
 
 
 def _calls(batches: Iterable[Batch]) -> Iterator[list[Batch]]:
@@ -160,8 +170,6 @@ def _enqueue(url: str, batches: list[Batch], *, delay: int = 0) -> None:
 @cache
 def queue_url(name: str) -> str:
     """The URL of a queue of this deployment: from the environment (bootstrap, infra) or SQS."""
-    import os
-
     settings = get_settings()
     known = {
         settings.webpush_queue_name: os.environ.get("WEBPUSH_QUEUE_URL"),
@@ -176,14 +184,17 @@ def queue_url(name: str) -> str:
 def send_batches(bodies: Iterable[str], *, context: Any = None) -> Report:
     """Send the batches of one worker invocation (the SQS records' bodies) together.
 
-    An exception (DynamoDB or SQS unavailable, an unreadable message) fails the invocation: SQS
-    delivers the messages again and, after the queue's maxReceiveCount, moves them to the DLQ.
+    DynamoDB is read once per département and written once per notification, however many
+    batches the invocation holds. An exception (DynamoDB or SQS unavailable, an unreadable message)
+    fails the invocation: SQS delivers the messages again and, after the queue's maxReceiveCount,
+    moves them to the DLQ.
     """
     report = Report()
     now = time.time()
+    currents: dict[str, Any] = {}
     live: list[Batch] = []
     for batch in map(Batch.decode, bodies):
-        reason = _stale(batch, now)
+        reason = _stale(batch, now, currents)
         if reason:
             report.dropped += len(batch.targets)
             report.dropped_batches.append(reason)
@@ -193,19 +204,27 @@ def send_batches(bodies: Iterable[str], *, context: Any = None) -> Report:
     jobs = [Job(_push(batch, now), batch.targets) for batch in live]
     if jobs:
         send(jobs, signer=signer(), policy=POLICY, deadline=_deadline(context))
+    tallies: dict[Notification, Counts] = {}
+    gone: list[str] = []
     for batch, job in zip(live, jobs, strict=True):
-        _settle(batch, job.outcomes, report)
+        gone += _settle(batch, job.outcomes, tallies.setdefault(batch.notification, Counts()), report)
+    _prune(gone)
+    for notification, counts in tallies.items():
+        _count(notification, counts)
+        report.add(counts)
     return report
 
 
-def _stale(batch: Batch, now: float) -> str | None:
+def _stale(batch: Batch, now: float, currents: dict[str, Any]) -> str | None:
     """Why a batch must not be sent any more: late, or its alert superseded or retracted."""
     if now >= batch.expires_at:
         return "late"
     notification = batch.notification
-    if notification.department is None:
-        return None
-    current = _current_alert(notification.department)
+    if notification.department is None or notification.kind not in REVISED_KINDS:
+        return None  # prevention pushes are not revisions of the département's alert
+    if notification.department not in currents:
+        currents[notification.department] = _current_alert(notification.department)
+    current = currents[notification.department]
     if current is None:
         return None
     if int(current.revision) > notification.revision:
@@ -267,12 +286,13 @@ def _deadline(context: Any) -> float:
     return time.monotonic() + seconds - min(LAMBDA_MARGIN_SECONDS, seconds / 5)
 
 
-def _settle(batch: Batch, outcomes: dict[str, Outcome], report: Report) -> None:
-    """Prune the gone, hand back the retryable, count everything on the alert's log entry."""
+def _settle(batch: Batch, outcomes: dict[str, Outcome], counts: Counts, report: Report) -> list[str]:
+    """Count the outcomes, hand back the retryable to SQS; the ids of the gone, to prune."""
     gone = [t.id for t in batch.targets if outcomes[t.id] is Outcome.GONE]
     retry = tuple(t for t in batch.targets if outcomes[t.id] is Outcome.RETRY)
-    sent = sum(1 for outcome in outcomes.values() if outcome is Outcome.SENT)
-    failed = sum(1 for outcome in outcomes.values() if outcome is Outcome.FAILED)
+    counts.sent += sum(1 for outcome in outcomes.values() if outcome is Outcome.SENT)
+    counts.failed += sum(1 for outcome in outcomes.values() if outcome is Outcome.FAILED)
+    counts.pruned += len(gone)
     if retry and batch.attempt < len(REDELIVERY_DELAYS):
         again = replace(batch, targets=retry, attempt=batch.attempt + 1)
         _enqueue(queue_url(get_settings().webpush_queue_name), [again], delay=REDELIVERY_DELAYS[batch.attempt])
@@ -281,12 +301,8 @@ def _settle(batch: Batch, outcomes: dict[str, Outcome], report: Report) -> None:
         dead = replace(batch, targets=retry, attempt=0)  # a redrive to the main queue starts afresh
         _enqueue(queue_url(get_settings().webpush_dead_letter_queue_name), [dead])
         log.warning("web push: %d subscriptions still failing, moved to the dead-letter queue", len(retry))
-        failed += len(retry)
-    _prune(gone)
-    _count(batch.notification, sent=sent, failed=failed, pruned=len(gone))
-    report.sent += sent
-    report.failed += failed
-    report.pruned += len(gone)
+        counts.failed += len(retry)
+    return gone
 
 
 def _prune(ids: list[str]) -> None:
@@ -300,12 +316,13 @@ def _prune(ids: list[str]) -> None:
             batch.delete(Subscription(subscription_id))
 
 
-def _count(notification: Notification, *, sent: int, failed: int, pruned: int) -> None:
+def _count(notification: Notification, counts: Counts) -> None:
     """Add to the `web` counts of the alert's log entry (atomic: workers run concurrently).
 
     DynamoDB cannot ADD into a nested map that does not exist yet, so the first worker to count
     creates the map and the others add to it.
     """
+    sent, failed, pruned = counts.sent, counts.failed, counts.pruned
     if not notification.log_key or not (sent or failed or pruned):
         return
     from pynamodb.exceptions import UpdateError

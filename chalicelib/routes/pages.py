@@ -60,7 +60,7 @@ def asset(name: str) -> Response:
 def _file(relative: str, cache_control: str) -> Response:
     """The file with its type, cache policy and ETag; 304 when the browser already has it."""
     body, etag = _load(relative)
-    headers = {"Cache-Control": cache_control, "ETag": etag}
+    headers: dict[str, str | list[str]] = {"Cache-Control": cache_control, "ETag": etag}
     if bp.header("if-none-match") == etag:
         return Response(body="", status_code=304, headers=headers)
     content_type = CONTENT_TYPES[Path(relative).suffix]

@@ -84,7 +84,8 @@ function readPayload(data) {
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const target = new URL(event.notification.data?.url || "./", SCOPE).href;
+  // A path from the payload is taken within the app's scope (the API may sit under a stage path).
+  const target = new URL((event.notification.data?.url || "./").replace(/^\//, "./"), SCOPE).href;
   event.waitUntil(
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((clients) => {
       const open = clients.find((client) => client.url.startsWith(SCOPE));

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 PROJECT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT / "artifacts"
@@ -44,13 +45,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[str]:
+def push_service_port() -> int:
+    from tools.live_server import free_port
+
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def push_service(push_service_port: int) -> str:
+    """Origin of the loopback push service `make run` starts (control API under /_control/)."""
+    return f"http://127.0.0.1:{push_service_port}"
+
+
+@pytest.fixture(scope="session")
+def server(push_service_port: int) -> Iterator[str]:
     """`make run` on free ports, for the whole session (tools/live_server.py); its process group is
     stopped at the end and its log checked by the privacy guard."""
     from tests.privacy_plugin import inspect_output
     from tools.live_server import running
 
-    with running(ARTIFACTS / "browser-server", LOG_LEVEL="WARNING") as live:
+    environment = {"LOG_LEVEL": "WARNING", "PUSH_SERVICE_PORT": str(push_service_port)}
+    with running(ARTIFACTS / "browser-server", **environment) as live:
         yield live.base_url
     inspect_output("browser server log", live.log_path.read_text(errors="replace"))
 
@@ -93,8 +108,10 @@ def api(server: str) -> Api:
 # --- The browser -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module: Playwright's sync API runs an event loop in this thread while
+    it lives, which would stop later (non-browser) tests from running their own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -170,6 +187,6 @@ def console_login() -> Callable[[Any, str], None]:
         page.get_by_label("Identifiant").fill(username)
         page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
-        page.locator("#session-user").wait_for()
+        expect(page.locator("#main")).to_be_focused()  # the console has loaded what it shows
 
     return login

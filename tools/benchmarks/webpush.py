@@ -14,20 +14,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 SUBSCRIPTIONS = 2_000
 NAIVE_SAMPLE = {0.05: 100, 0.0: 400}  # the naive loop at 50 ms needs ~5 s per 100
-REPEATS = 3
+REPEATS = 5
 TARGET_SPEEDUP_AT_50MS = 30
 TARGET_RATE_AT_0MS = 1_500
 SUBJECT = "mailto:opp-ggd34@gendarmerie.interieur.gouv.fr"
@@ -122,29 +117,18 @@ def _setup_aws() -> str:
 @contextmanager
 def _push_service(latency: float, public_key: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """The service in another process, and SUBSCRIPTIONS subscriptions minted there."""
-    command = [sys.executable, "-m", "tools.push_service", "--record-only", "--latency", str(latency)]
-    command += ["--vapid-public-key", public_key]
-    process = subprocess.Popen(command, cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        origin = process.stdout.readline().split()[-1]
-        minted = _control(origin, "subscriptions", {"count": SUBSCRIPTIONS})["subscriptions"]
-        yield origin, minted
-    finally:
-        process.terminate()
-        process.wait(10)
+    from tools.push_service import control, separate_process
 
-
-def _control(origin: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    with urllib.request.urlopen(urllib.request.Request(f"{origin}/_control/{path}", data=data), timeout=60) as answer:
-        raw = answer.read()
-    return json.loads(raw) if raw else None
+    options = ("--record-only", "--latency", str(latency), "--vapid-public-key", public_key)
+    with separate_process(*options) as origin:
+        yield origin, control(origin, "subscriptions", {"count": SUBSCRIPTIONS})["subscriptions"]
 
 
 def _check_service(origin: str) -> None:
     """Every push was accepted (valid VAPID, headers): a fast wrong sender would not count."""
-    attempts = _control(origin, "stats")["attempts"]
+    from tools.push_service import control
+
+    attempts = control(origin, "stats")["attempts"]
     if set(attempts) != {"201"}:
         raise RuntimeError(f"the push service refused some pushes: {attempts}")
 

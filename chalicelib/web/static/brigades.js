@@ -168,7 +168,7 @@ function unitCard(unit, title, competent) {
   return el(
     "article",
     { className: competent ? "unit competent" : "unit" },
-    title && el("p", { className: "badge" }, title),
+    title && el("p", { className: "unit-role" }, title),
     el("h3", {}, unit.name),
     el("p", {}, unit.address, el("br"), `${unit.postal_code} ${unit.commune}`),
     unit.distance_km !== undefined && el("p", { className: "meta" }, `À ${KM.format(unit.distance_km)} km`),

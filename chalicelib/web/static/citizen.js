@@ -80,7 +80,7 @@ function alertCard(alert, name) {
     el("h2", { attrs: { id: "alert-heading" } }, `Alerte en cours · ${name}`),
     el("blockquote", { className: "alert-text" }, alert.text),
     el("p", { className: "meta" }, `${OFFENCES[alert.offence_type] || ""} · diffusée le `, dateElement(alert.sent_at)),
-    el("p", {}, "Un doute, un bruit suspect chez un voisin ? Appelez le ", el("a", { attrs: { href: "tel:17" } }, "17"), "."),
+    el("p", {}, "Témoin d'un cambriolage en cours ? Appelez le ", el("a", { attrs: { href: "tel:17" } }, "17"), "."),
   );
 }
 

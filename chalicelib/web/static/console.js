@@ -14,6 +14,8 @@ const OFFENCES = {
   serie_cambriolages: "Série de cambriolages",
 };
 const NUMBER = new Intl.NumberFormat("fr-FR");
+// The checkbox answers this rule (checked on submit): the live findings leave it out.
+const ATTESTATION_RULE = "offence_not_established";
 
 const $ = (id) => document.getElementById(id);
 
@@ -108,7 +110,10 @@ async function enter() {
     await showDepartment();
   }
   if (isOpp()) await refreshFeed();
-  $("main").focus();
+  // Once everything is loaded, start from the top of the console (unless the person moved on).
+  if (!document.activeElement || document.activeElement === document.body || $("login-view").contains(document.activeElement)) {
+    $("main").focus();
+  }
 }
 
 const label = (code) => (names[code] ? `${names[code]} (${code})` : code);
@@ -149,7 +154,7 @@ function updateCounter(field, counter, max) {
 
 function updatePreview() {
   const text = $("compose-text").value.trim().normalize("NFC");
-  $("preview-title-text").textContent = `Alerte cambriolages · ${label(department())}`;
+  $("preview-title-text").textContent = `Alerte cambriolages – ${names[department()] || department()}`;
   $("preview-text").textContent = text || "Le texte de l'alerte s'affichera ici.";
 }
 
@@ -171,8 +176,9 @@ async function check() {
   try {
     const answer = await call("corg/alerts/check", { method: "POST", body });
     if (JSON.stringify(composeBody()) !== key) return false; // typed again meanwhile
-    renderFindings(answer.findings || []);
-    return answer.ok && countChars(body.text) <= MAX_ALERT;
+    const live = answer.findings.filter((f) => f.rule !== ATTESTATION_RULE);
+    renderFindings(live);
+    return live.length === 0;
   } catch (error) {
     renderFindings([], error.problem.detail);
     return false;
@@ -186,7 +192,7 @@ function renderFindings(list, failure) {
   if (list.length) {
     box.append(
       el("p", { className: "findings-title" }, "Ce texte ne peut pas être envoyé :"),
-      el("ul", {}, list.map((f) => el("li", { attrs: { "data-rule": f.rule } }, f.message))),
+      el("ul", {}, list.map((f) => el("li", { attrs: { "data-rule": f.rule } }, f.message, f.excerpt ? ` (« ${f.excerpt} »)` : ""))),
     );
   } else if (failure) {
     box.append(el("p", { className: "findings-title" }, `Vérification impossible : ${failure}`));
@@ -217,10 +223,9 @@ async function submitAlert(event) {
     $("compose-text").focus();
     return;
   }
-  const subscribers = await subscriberCount(body.department);
   const confirmed = await confirmDialog({
     title: "Envoyer l'alerte ?",
-    message: `${subscribers} du département ${label(body.department)} recevront cette notification. Elle remplacera l'alerte en cours.`,
+    message: `${await audienceSentence(body.department)} Elle remplacera l'alerte en cours.`,
     quote: body.text.trim(),
     action: "Confirmer l'envoi",
   });
@@ -239,17 +244,22 @@ async function submitAlert(event) {
     setStatus(form, `Alerte envoyée (révision ${answer.alert.revision}).`, "success");
     await Promise.all([showCurrent(), showLog()]);
   } catch (error) {
-    if (error.problem?.findings) renderFindings(error.problem.findings);
+    renderFindings([]);
     showProblem(form, error);
+    if (error.problem.findings) await showLog(); // the refusal is in the log
   }
 }
 
-async function subscriberCount(code) {
+// "Les 1 234 abonnés du département Hérault (34) recevront cette notification." (or why not).
+async function audienceSentence(code) {
+  const where = `du département ${label(code)}`;
   try {
-    const answer = await call(`corg/subscribers?department=${encodeURIComponent(code)}`);
-    return answer.count === 1 ? "L'abonné" : `Les ${NUMBER.format(answer.count)} abonnés`;
+    const { count } = await call(`corg/subscribers?department=${encodeURIComponent(code)}`);
+    if (count === 0) return `Aucun abonné ${where} pour l'instant : l'alerte sera enregistrée et affichée dans l'application.`;
+    if (count === 1) return `L'abonné ${where} recevra cette notification.`;
+    return `Les ${NUMBER.format(count)} abonnés ${where} recevront cette notification.`;
   } catch (error) {
-    return `Les abonnés (nombre indisponible : ${error.problem.detail})`;
+    return `Les abonnés ${where} recevront cette notification (nombre indisponible : ${error.problem.detail})`;
   }
 }
 
@@ -328,44 +338,67 @@ async function retract() {
   }
 }
 
-const ACTIONS = { sent: "Envoi", send: "Envoi", retracted: "Annulation", retract: "Annulation", refused: "Refus" };
+const KINDS = { sent: "Envoi", retracted: "Annulation", refused: "Refus" };
+const DELIVERY = {
+  pending: "Diffusion en cours",
+  published: "Diffusée",
+  failed: "Échec : nouvel essai automatique",
+  superseded: "Remplacée avant diffusion",
+  expired: "Expirée sans diffusion",
+};
 
 async function showLog() {
   const form = $("log-form");
   const body = $("log-table").tBodies[0];
   clearProblem(form);
   try {
-    const answer = await call(`corg/alerts?department=${encodeURIComponent(department())}&limit=20`);
-    const entries = answer.entries || answer.items || answer.alerts || [];
+    const { entries } = await call(`corg/alerts?department=${encodeURIComponent(department())}&limit=20`);
     body.replaceChildren(...entries.map(logRow));
     if (!entries.length) body.append(el("tr", {}, el("td", { attrs: { colspan: 5 }, className: "empty" }, "Aucun envoi.")));
   } catch (error) {
     body.replaceChildren();
-    showProblem(form, error);
+    showProblem(form, error, { focus: false });
   }
 }
 
 function logRow(entry) {
-  const action = entry.action || entry.event || entry.kind || entry.status;
-  const refused = action === "refused";
+  const refused = entry.kind === "refused";
   return el(
     "tr",
     { className: refused ? "refused" : "" },
-    el("td", {}, dateElement(entry.at || entry.created_at || entry.sent_at)),
-    el("td", {}, ACTIONS[action] || action || "", entry.revision ? ` (rév. ${entry.revision})` : ""),
-    el("td", {}, entry.text || "", refused && entry.findings?.length ? el("ul", { className: "log-findings" }, entry.findings.map((f) => el("li", {}, f.message))) : null),
-    el("td", {}, entry.sent_by || entry.by || ""),
-    el("td", {}, deliverySummary(entry)),
+    cell("Date", dateElement(entry.created_at)),
+    cell("Action", KINDS[entry.kind] || entry.kind, entry.revision ? ` (rév. ${entry.revision})` : ""),
+    cell(
+      "Texte",
+      entry.text || "",
+      refused && entry.findings?.length
+        ? el("ul", { className: "log-findings" }, entry.findings.map((f) => el("li", {}, f.message)))
+        : null,
+    ),
+    cell("Par", entry.sent_by || ""),
+    cell("Distribution", deliverySummary(entry.delivery)),
   );
 }
 
-function deliverySummary(entry) {
-  const counts = entry.delivery || entry.counts || entry;
-  const parts = [];
-  if (counts.sent !== undefined) parts.push(`${NUMBER.format(counts.sent)} envoyées`);
-  if (counts.failed) parts.push(`${NUMBER.format(counts.failed)} en échec`);
-  if (counts.pruned) parts.push(`${NUMBER.format(counts.pruned)} abonnements supprimés`);
-  return parts.join(", ") || "—";
+// A table cell that names its column, for the stacked layout of narrow screens.
+const cell = (name, ...content) => el("td", { attrs: { "data-label": name } }, ...content);
+
+// "Diffusée · mobiles : publiée · web : 12 envoyées, 1 en échec, 2 abonnements supprimés".
+function deliverySummary(delivery) {
+  if (!delivery) return "Non envoyée";
+  const parts = [DELIVERY[delivery.status] || delivery.status];
+  const channels = delivery.channels || {};
+  if (channels.sns) parts.push(`mobiles : ${channels.sns.ok ? "publiée" : "échec"}`);
+  if (delivery.web) {
+    const { sent, failed, pruned } = delivery.web;
+    const web = [`${NUMBER.format(sent)} envoyée${sent > 1 ? "s" : ""}`];
+    if (failed) web.push(`${NUMBER.format(failed)} en échec`);
+    if (pruned) web.push(`${NUMBER.format(pruned)} abonnement${pruned > 1 ? "s" : ""} supprimé${pruned > 1 ? "s" : ""}`);
+    parts.push(`web : ${web.join(", ")}`);
+  } else if (channels.web) {
+    parts.push(`web : ${channels.web.ok ? "en file d'envoi" : "échec"}`);
+  }
+  return parts.join(" · ");
 }
 
 // --- OPP: feed and national prevention ----------------------------------------------------------
