@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test check lint format bench clean chromium
+.PHONY: install run test check lint format bench package clean chromium
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,5 +39,12 @@ format: install
 bench: install
 	$(BIN)/python -m tools.bench
 
+# `make package STAGE=prod`: build/<stage>/sam.yaml + deployment.zip (needs the package registry, no
+# AWS account), then unpack and import it as Lambda would. `make test` lints the same template offline.
+STAGE ?= dev
+package: install
+	$(BIN)/python -m tools.package --stage $(STAGE)
+	$(BIN)/python -m tools.check_package build/$(STAGE)
+
 clean:
-	rm -rf $(VENV) .local build artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .local build artifacts chalicelib/data .pytest_cache .mypy_cache .ruff_cache

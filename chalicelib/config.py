@@ -1,7 +1,9 @@
 """Typed settings read from the environment, which `.chalice/config.json` sets per stage.
 
 Every value has a local default so that `import app` (and `chalice package`) work with no
-environment at all; secrets have none and are refused where a real stage needs them.
+environment at all; secrets have none and are refused where a real stage needs them. On AWS the
+VAPID signing key is not in the environment: `VAPID_PRIVATE_KEY_PARAMETER` names an SSM SecureString
+that is read at first use (`Settings.vapid_private_key`), once per container.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ class Settings:
     cognito_client_id: str = ""
     cognito_jwks_url: str = ""
     vapid_public_key: str = ""
-    vapid_private_key: str = ""
+    vapid_private_key_value: str = field(default="", repr=False)  # VAPID_PRIVATE_KEY (local stage)
+    vapid_private_key_parameter: str = ""  # SSM SecureString name (AWS stages)
     vapid_subject: str = "mailto:opp-ggd34@gendarmerie.interieur.gouv.fr"
     data_dir: Path = PROJECT_DIR.parent / "shared" / "data"
     alert_ttl_seconds: int = 86_400
@@ -54,6 +57,14 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    @property
+    def vapid_private_key(self) -> str:
+        """The VAPID signing key: `VAPID_PRIVATE_KEY` when set, else the SSM SecureString named by
+        `VAPID_PRIVATE_KEY_PARAMETER` (never in the Lambda's environment), "" when neither is."""
+        if self.vapid_private_key_value or not self.vapid_private_key_parameter:
+            return self.vapid_private_key_value
+        return secure_parameter(self.vapid_private_key_parameter)
 
     def table_name(self, name: str) -> str:
         return f"{self.prefix}-{name}"
@@ -95,6 +106,8 @@ class Settings:
 
 
 def _from_environment() -> Settings:
+    """A relative `DATA_DIR` (the packaged `chalicelib/data`) is relative to the project, which is
+    the Lambda's task root, whatever the working directory."""
     env = os.environ.get
     data_dir = env("DATA_DIR", "").strip()
     return Settings(
@@ -106,9 +119,10 @@ def _from_environment() -> Settings:
         cognito_client_id=env("COGNITO_CLIENT_ID", ""),
         cognito_jwks_url=env("COGNITO_JWKS_URL", ""),
         vapid_public_key=env("VAPID_PUBLIC_KEY", ""),
-        vapid_private_key=env("VAPID_PRIVATE_KEY", ""),
+        vapid_private_key_value=env("VAPID_PRIVATE_KEY", ""),
+        vapid_private_key_parameter=env("VAPID_PRIVATE_KEY_PARAMETER", ""),
         vapid_subject=env("VAPID_SUBJECT", Settings.vapid_subject),
-        data_dir=Path(data_dir) if data_dir else Settings.data_dir,
+        data_dir=PROJECT_DIR / data_dir if data_dir else Settings.data_dir,
         alert_ttl_seconds=_int("ALERT_TTL_SECONDS", 86_400),
         subscription_ttl_days=_int("SUBSCRIPTION_TTL_DAYS", 60),
         login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
@@ -122,3 +136,12 @@ def _from_environment() -> Settings:
 def get_settings() -> Settings:
     """The settings of this process; tests call `get_settings.cache_clear()` after changing env."""
     return _from_environment()
+
+
+@lru_cache(maxsize=8)
+def secure_parameter(name: str) -> str:
+    """The decrypted value of an SSM SecureString, fetched once per container (it never changes
+    under a running function: a new key is a new deployment)."""
+    from chalicelib import aws
+
+    return str(aws.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])

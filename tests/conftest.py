@@ -293,5 +293,19 @@ def push_service(vapid: dict[str, str]) -> Iterator[Any]:
         yield service
 
 
+@pytest.fixture(scope="session")
+def platform_application() -> Any:
+    """infra/platform_application.py, the custom resource's code (a file, not a package), as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "platform_application", Path(__file__).parent.parent / "infra" / "platform_application.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # The log-privacy guard watches the whole run (see tests/privacy_plugin.py).
 pytest_plugins = ["tests.privacy_plugin", "pytester"]

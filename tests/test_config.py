@@ -60,3 +60,48 @@ def test_import_app_needs_no_environment_builds_no_client_and_skips_heavy_librar
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_a_relative_data_dir_is_inside_the_project_whatever_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATA_DIR", "chalicelib/data")
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    try:
+        assert get_settings().data_dir == PROJECT / "chalicelib" / "data"
+    finally:
+        get_settings.cache_clear()
+
+
+def test_the_vapid_private_key_comes_from_an_ssm_secure_string_read_once(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import aws as aws_clients
+    from chalicelib.config import secure_parameter
+
+    ssm = aws_clients.client("ssm")
+    ssm.put_parameter(Name="/stopcamb-test/vapid-private-key", Type="SecureString", Value="first-key")
+    monkeypatch.delenv("VAPID_PRIVATE_KEY", raising=False)
+    monkeypatch.setenv("VAPID_PRIVATE_KEY_PARAMETER", "/stopcamb-test/vapid-private-key")
+    get_settings.cache_clear()
+    secure_parameter.cache_clear()
+    try:
+        assert get_settings().vapid_private_key == "first-key"
+        ssm.put_parameter(Name="/stopcamb-test/vapid-private-key", Type="SecureString", Value="new", Overwrite=True)
+        assert get_settings().vapid_private_key == "first-key"  # one read per container
+        assert "first-key" not in repr(get_settings())
+    finally:
+        ssm.delete_parameter(Name="/stopcamb-test/vapid-private-key")
+        get_settings.cache_clear()
+        secure_parameter.cache_clear()
+
+
+def test_a_vapid_key_in_the_environment_needs_no_ssm(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VAPID_PRIVATE_KEY", "local-key")
+    monkeypatch.setenv("VAPID_PRIVATE_KEY_PARAMETER", "/not/read")
+    get_settings.cache_clear()
+    try:
+        assert get_settings().vapid_private_key == "local-key"
+    finally:
+        get_settings.cache_clear()

@@ -1,0 +1,400 @@
+"""The AWS deployment, checked without an AWS account: Chalice's merged SAM template of every stage
+(cfn-lint, and what it must contain for the code to work) and the IAM policy of every stage against
+the AWS calls the code makes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from chalicelib import departements
+from chalicelib.auth import ADMIN, CORG_PREFIX, OPP
+from chalicelib.config import Settings
+from tools import iam_actions, infra_gen
+from tools.package import stage_config, template_only
+from tools.stage_secrets import vapid_parameters
+
+PROJECT = Path(__file__).parent.parent
+STAGES = ("dev", "prod")
+# What Settings names a resource, as CloudFormation writes it (`!Sub "${ResourcePrefix}-..."`).
+CFN_NAMES = Settings(prefix="${ResourcePrefix}")
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The merged SAM template of each stage, built by Chalice's packager without the zip."""
+    root = tmp_path_factory.mktemp("sam")
+    return {stage: template_only(stage, root / stage) for stage in STAGES}
+
+
+@pytest.fixture(scope="module")
+def template(templates: dict[str, Path]) -> dict[str, Any]:
+    return dict(yaml.safe_load(templates["dev"].read_text()))
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r.get("Type") == kind}
+
+
+def sub(value: Any) -> Any:
+    """`{"Fn::Sub": "x"}` → `"x"` (the names this template builds from the prefix)."""
+    return value["Fn::Sub"] if isinstance(value, dict) and "Fn::Sub" in value else value
+
+
+def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return resources(template, "AWS::Serverless::Function")
+
+
+# --- The template ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_merged_template_of_every_stage_passes_cfn_lint(templates: dict[str, Path], stage: str) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    problems = lint_file(templates[stage], config=ManualArgs(regions=["eu-west-3"]))
+    assert [str(p) for p in problems] == []
+
+
+def test_the_generated_blocks_of_the_template_are_up_to_date() -> None:
+    text = infra_gen.TEMPLATE.read_text()
+    assert infra_gen.render(text) == text, "run: python -m tools.infra_gen"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_name_of_the_local_stage_reaches_a_deployed_template(templates: dict[str, Path], stage: str) -> None:
+    assert "stopcamb-local" not in templates[stage].read_text()
+    assert stage_config(stage)["prefix"] in templates[stage].read_text()
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_stack_takes_only_its_stage_prefix(templates: dict[str, Path], stage: str) -> None:
+    parameter = yaml.safe_load(templates[stage].read_text())["Parameters"]["ResourcePrefix"]
+    prefix = stage_config(stage)["prefix"]
+    assert (parameter["Default"], parameter["AllowedValues"]) == (prefix, [prefix])
+
+
+def test_every_table_matches_its_model(template: dict[str, Any]) -> None:
+    from chalicelib.models import ALL_MODELS
+
+    tables = {
+        sub(t["Properties"]["TableName"]): t["Properties"] for t in resources(template, "AWS::DynamoDB::Table").values()
+    }
+    assert set(tables) == {CFN_NAMES.table_name(infra_gen.table_suffix(m)) for m in ALL_MODELS}
+    for model in ALL_MODELS:
+        schema = model._get_schema()
+        table = tables[CFN_NAMES.table_name(infra_gen.table_suffix(model))]
+        assert _sorted(table["AttributeDefinitions"]) == _sorted(schema["attribute_definitions"]), model
+        assert _sorted(table["KeySchema"]) == _sorted(schema["key_schema"]), model
+        expected_indexes = {
+            i["index_name"]: (_sorted(i["key_schema"]), i["projection"]) for i in schema["global_secondary_indexes"]
+        }
+        indexes = {
+            i["IndexName"]: (_sorted(i["KeySchema"]), i["Projection"]) for i in table.get("GlobalSecondaryIndexes", [])
+        }
+        assert indexes == expected_indexes, model
+        ttl = infra_gen.ttl_attribute(model)
+        assert table.get("TimeToLiveSpecification") == ({"AttributeName": ttl, "Enabled": True} if ttl else None)
+        assert table["BillingMode"] == "PAY_PER_REQUEST"
+        assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert table["SSESpecification"] == {"SSEEnabled": True}
+
+
+def _sorted(items: list[dict[str, str]]) -> list[tuple[tuple[str, str], ...]]:
+    return sorted(tuple(sorted(item.items())) for item in items)
+
+
+def test_every_table_and_the_user_pool_survive_a_stack_deletion(template: dict[str, Any]) -> None:
+    kept = [
+        *resources(template, "AWS::DynamoDB::Table").values(),
+        *resources(template, "AWS::Cognito::UserPool").values(),
+    ]
+    assert kept
+    for resource in kept:
+        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+
+def test_there_is_a_topic_for_the_nation_and_each_departement(template: dict[str, Any]) -> None:
+    topics = {sub(t["Properties"]["TopicName"]) for t in resources(template, "AWS::SNS::Topic").values()}
+    expected = {CFN_NAMES.topic_name(code) for code in (None, *departements.CODES)}
+    assert topics - {"${ResourcePrefix}-alarms"} == expected
+    assert len(expected) == 102
+
+
+def test_the_operator_groups_are_those_authorize_knows(template: dict[str, Any]) -> None:
+    groups = resources(template, "AWS::Cognito::UserPoolGroup").values()
+    assert {g["Properties"]["GroupName"] for g in groups} == {
+        *(f"{CORG_PREFIX}{code.lower()}" for code in departements.CODES),
+        OPP,
+        ADMIN,
+    }
+    assert all(g["Properties"]["UserPoolId"] == {"Ref": "UserPool"} for g in groups)
+
+
+def test_operators_log_in_with_a_password_and_may_add_totp(template: dict[str, Any]) -> None:
+    pool = template["Resources"]["UserPool"]["Properties"]
+    client = template["Resources"]["UserPoolClient"]["Properties"]
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    assert (pool["MfaConfiguration"], pool["EnabledMfas"]) == ("OPTIONAL", ["SOFTWARE_TOKEN_MFA"])
+    assert pool["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["ExplicitAuthFlows"]
+    assert client["GenerateSecret"] is False  # auth.login sends no SECRET_HASH
+
+
+def test_the_web_push_queue_has_its_dead_letter_queue_and_outlasts_its_workers(template: dict[str, Any]) -> None:
+    queues = {
+        sub(q["Properties"]["QueueName"]): (name, q["Properties"])
+        for name, q in resources(template, "AWS::SQS::Queue").items()
+    }
+    _, queue = queues[CFN_NAMES.webpush_queue_name]
+    dead_letters, _ = queues[CFN_NAMES.webpush_dead_letter_queue_name]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dead_letters, "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    for function in functions(template).values():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "SQS":
+                assert sub(event["Properties"]["Queue"]).endswith(f":{stage_config('dev')['prefix']}-webpush")
+                assert queue["VisibilityTimeout"] >= 6 * function["Properties"]["Timeout"]
+
+
+def test_every_function_finds_the_stage_resources_in_its_environment(template: dict[str, Any]) -> None:
+    shared = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert shared["COGNITO_USER_POOL_ID"] == {"Ref": "UserPool"}
+    assert shared["COGNITO_CLIENT_ID"] == {"Ref": "UserPoolClient"}
+    assert shared["WEBPUSH_QUEUE_URL"] == {"Ref": "WebPushQueue"}
+    assert shared["APNS_PLATFORM_APPLICATION_ARN"] == {"Ref": "ApnsApplication"}
+    assert shared["GCM_PLATFORM_APPLICATION_ARN"] == {"Ref": "FcmApplication"}
+    assert shared["AWS_ACCOUNT_ID"] == {"Ref": "AWS::AccountId"}
+    private_key, public_key = vapid_parameters("${ResourcePrefix}")  # where tools.stage_secrets puts them
+    assert sub(shared["VAPID_PRIVATE_KEY_PARAMETER"]) == private_key
+    assert sub(shared["VAPID_PUBLIC_KEY"]) == "{{resolve:ssm:" + public_key + "}}"
+    assert "VAPID_PRIVATE_KEY" not in shared
+    assert functions(template)
+    for function in functions(template).values():
+        own = function["Properties"]["Environment"]["Variables"]
+        assert own["RESOURCE_PREFIX"] == stage_config("dev")["prefix"]
+        assert own["DATA_DIR"] == "chalicelib/data"
+        assert not set(own) & set(shared), "a function value would hide the stack's"
+
+
+def test_the_platform_applications_get_the_names_the_app_derives(template: dict[str, Any]) -> None:
+    applications = resources(template, "Custom::SnsPlatformApplication")
+    names = {sub(a["Properties"]["Name"]): sub(a["Properties"]["SecretId"]) for a in applications.values()}
+    assert names == {
+        CFN_NAMES.platform_application_name("ios"): "${ResourcePrefix}/apns",
+        CFN_NAMES.platform_application_name("android"): "${ResourcePrefix}/fcm",
+    }
+
+
+def test_the_platform_application_code_fits_cloudformation_inline_limit(template: dict[str, Any]) -> None:
+    code = template["Resources"]["PlatformApplicationFunction"]["Properties"]["Code"]["ZipFile"]
+    assert code == infra_gen.FUNCTION_SOURCE.read_text()
+    assert len(code) <= 4096
+
+
+def test_no_secret_value_is_written_in_the_template(templates: dict[str, Path]) -> None:
+    text = templates["dev"].read_text()
+    for leak in ("PRIVATE KEY-----", "private_key_id", "signing_key:", "{{resolve:secretsmanager", "ssm-secure"):
+        assert leak not in text
+
+
+def test_every_function_keeps_its_logs_twelve_months_at_most(template: dict[str, Any]) -> None:
+    groups = resources(template, "AWS::Logs::LogGroup").values()
+    assert all(1 <= g["Properties"]["RetentionInDays"] <= 365 for g in groups)
+    named = {sub(g["Properties"]["LogGroupName"]) for g in groups}
+    for name in functions(template):
+        assert f"/aws/lambda/${{{name}}}" in named, f"{name} has no log group with a retention"
+
+
+def test_the_api_is_throttled_and_login_more_strictly(template: dict[str, Any]) -> None:
+    settings = {
+        (s["ResourcePath"], s["HttpMethod"]): s
+        for s in template["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    }
+    assert settings[("/*", "*")]["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
+    assert settings[("/~1auth~1login", "POST")]["ThrottlingRateLimit"] == {"Ref": "LoginRateLimit"}
+    swagger_paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    assert "post" in swagger_paths["/auth/login"]
+    parameters = template["Parameters"]
+    assert parameters["LoginRateLimit"]["Default"] < parameters["ApiRateLimit"]["Default"]
+
+
+def test_alarms_watch_dead_letters_api_errors_and_push_failures(template: dict[str, Any]) -> None:
+    alarms = resources(template, "AWS::CloudWatch::Alarm").values()
+    watched = {
+        (m["MetricStat"]["Metric"]["Namespace"], m["MetricStat"]["Metric"]["MetricName"])
+        for a in alarms
+        for m in a["Properties"].get("Metrics", [])
+        if "MetricStat" in m
+    }
+    watched |= {
+        (a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms if "MetricName" in a["Properties"]
+    }
+    assert {
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("AWS/ApiGateway", "5XXError"),
+        ("AWS/SNS", "NumberOfNotificationsFailed"),
+    } <= watched
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
+
+
+# --- IAM --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def used() -> dict[str, list[str]]:
+    return iam_actions.used_actions()
+
+
+def test_every_deployed_stage_has_its_own_policy_file() -> None:
+    config = json.loads((PROJECT / ".chalice" / "config.json").read_text())
+    for stage in STAGES:
+        assert config["stages"][stage]["autogen_policy"] is False
+        assert config["stages"][stage]["iam_policy_file"] == f"policy-{stage}.json"
+    assert iam_actions.stages() == sorted(STAGES)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_policy_allows_exactly_the_actions_the_code_calls(used: dict[str, list[str]], stage: str) -> None:
+    allowed = iam_actions.policy_actions(iam_actions.policy(stage))
+    missing = {action: used[action] for action in set(used) - allowed}
+    assert missing == {}, f"policy-{stage}.json lacks actions the code calls (python -m tools.iam_actions)"
+    assert allowed - set(used) == set(), f"policy-{stage}.json allows actions no code calls"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_policy_names_only_the_stage_resources(stage: str) -> None:
+    known = _iam_reference()
+    prefix = stage_config(stage)["prefix"]
+    for statement in iam_actions.policy(stage)["Statement"]:
+        actions, arns = statement["Action"], statement["Resource"]
+        scoped = {a for a in actions if known[a]}
+        if arns == "*":
+            assert scoped == set(), f"{statement['Sid']}: {scoped} can be limited to the stage's resources"
+            continue
+        assert scoped == set(actions), f"{statement['Sid']}: IAM needs Resource * for {set(actions) - scoped}"
+        for arn in arns:
+            assert arn.split(":")[3:5] == ["*", "*"], f"{arn}: region and account come from the stack"
+            assert f":{prefix}-" in arn or f"/{prefix}-" in arn or f"/{prefix}/" in arn, arn
+
+
+def _iam_reference() -> dict[str, list[str]]:
+    """IAM action → the resource types it can be limited to (cfn-lint's copy of the Service
+    Authorization Reference); an unknown action raises KeyError."""
+    import cfnlint
+
+    data = json.loads((Path(cfnlint.__file__).parent / "data" / "AdditionalSpecs" / "Policies.json").read_text())
+
+    class Reference(dict[str, list[str]]):
+        def __missing__(self, action: str) -> list[str]:
+            service, name = action.split(":")
+            return list(data[service]["Actions"][name.lower()].get("Resources", []))
+
+    return Reference()
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_policy_reaches_every_table_of_the_models_and_their_indexes(stage: str) -> None:
+    from chalicelib.models import ALL_MODELS
+
+    prefix = stage_config(stage)["prefix"]
+    expected = set()
+    for model in ALL_MODELS:
+        table = f"arn:aws:dynamodb:*:*:table/{prefix}-{infra_gen.table_suffix(model)}"
+        expected.add(table)
+        if model._get_schema()["global_secondary_indexes"]:
+            expected.add(f"{table}/index/*")
+    tables = [s for s in iam_actions.policy(stage)["Statement"] if any(a.startswith("dynamodb:") for a in s["Action"])]
+    assert [set(s["Resource"]) for s in tables] == [expected]
+
+
+def test_the_prod_policy_is_the_dev_policy_for_the_prod_prefix() -> None:
+    dev = json.dumps(iam_actions.policy("dev")).replace(stage_config("dev")["prefix"], stage_config("prod")["prefix"])
+    assert json.loads(dev) == iam_actions.policy("prod")
+
+
+# --- The scan itself ------------------------------------------------------------------------------
+
+SAMPLE = """
+from chalicelib import aws
+from chalicelib.models import Marker, Subscription
+from pynamodb.transactions import TransactWrite
+
+
+def _queue():
+    return aws.client("sqs")
+
+
+def _fetch(key) -> Marker:
+    return Marker.get(key)
+
+
+def calls(subscription: Subscription | None, connection):
+    sns = aws.client("sns")
+    sns.publish(TopicArn="t", Message="m")
+    aws.client("cognito-idp").initiate_auth(ClientId="c", AuthFlow="USER_PASSWORD_AUTH")
+    _queue().send_message_batch(QueueUrl="u", Entries=[])
+    for page in sns.get_paginator("list_endpoints_by_platform_application").paginate():
+        pass
+    subscription.delete()
+    _fetch("k").refresh()
+    for item in Marker.query("k"):
+        item.update(actions=[])
+    Subscription.by_token.count("h")
+    Marker.count()
+    with TransactWrite(connection=connection) as transaction:
+        transaction.condition_check(Marker, "k", condition=None)
+        transaction.save(Marker("k"))
+    answer = {}
+    answer.update({"a": 1})
+    answer.get("a")
+    unknown.save(condition=None)
+"""
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "sample.py"
+    path.write_text(SAMPLE)
+    yield path
+
+
+def test_the_scan_follows_clients_models_indexes_helpers_and_transactions(sample: Path) -> None:
+    found = {action for action, _ in iam_actions.actions_in(sample)}
+    assert found == {
+        "sns:Publish",
+        "cognito-idp:InitiateAuth",
+        "sqs:SendMessage",
+        "sns:ListEndpointsByPlatformApplication",
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "dynamodb:DescribeTable",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:PutItem",
+    }
+
+
+def test_the_scan_says_where_each_call_is(sample: Path) -> None:
+    lines = {action: where for action, where in iam_actions.actions_in(sample)}
+    line = next(n for n, text in enumerate(SAMPLE.splitlines(), 1) if "sns.publish(" in text)
+    assert lines["sns:Publish"] == f"{sample}:{line}"
+
+
+def test_the_scan_refuses_a_client_it_cannot_name(tmp_path: Path) -> None:
+    path = tmp_path / "dynamic.py"
+    path.write_text("from chalicelib import aws\n\ndef f(name):\n    aws.client(name).publish()\n")
+    with pytest.raises(iam_actions.ScanError, match="literal service name"):
+        iam_actions.actions_in(path)
+
+
+def test_the_scan_counts_what_lambda_does_with_the_role(used: dict[str, list[str]]) -> None:
+    assert {"logs:CreateLogStream", "logs:PutLogEvents"} <= set(used)

@@ -1,0 +1,81 @@
+"""`make package` without the registry: what it refuses, what it pins, what it copies and compiles."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tools import package
+
+CHALICE_MISSING_WHEEL = """Creating deployment package.
+
+Could not install dependencies:
+cryptography==50.0.2
+You will have to build these yourself and vendor them in
+the chalice vendor folder.
+"""
+
+
+def test_a_dependency_chalice_could_not_install_fails_the_build() -> None:
+    with pytest.raises(package.PackageError, match="left dependencies out"):
+        package.check_chalice_output(0, CHALICE_MISSING_WHEEL)
+
+
+def test_a_failing_chalice_fails_the_build_and_a_clean_one_passes() -> None:
+    with pytest.raises(package.PackageError, match="failed"):
+        package.check_chalice_output(2, "Error: something")
+    package.check_chalice_output(0, "Creating deployment package.\n")
+
+
+def test_only_deployable_stages_can_be_packaged() -> None:
+    with pytest.raises(package.PackageError, match="dev, prod"):
+        package.stage_config("local")
+    assert package.stage_config("prod") == {"prefix": "stopcamb-prod", "data_dir": "chalicelib/data"}
+
+
+def test_the_merge_template_is_pinned_to_the_stage_prefix(tmp_path: Path) -> None:
+    path = package.pinned_merge_template("prod", tmp_path)
+    pinned = yaml.safe_load(path.read_text())
+    assert pinned["Parameters"]["ResourcePrefix"]["AllowedValues"] == ["stopcamb-prod"]
+    assert pinned["Resources"]["UserPool"]["Properties"]["UserPoolName"] == {"Fn::Sub": "${ResourcePrefix}-operators"}
+
+
+def test_the_search_data_is_copied_into_the_package_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "data"
+    source.mkdir()
+    (source / "communes.csv").write_text("code_insee\n34172\n")
+    (source / "README.md").write_text("not packaged")
+    target = tmp_path / "chalicelib-data"
+    target.mkdir()
+    (target / "stale.csv").write_text("from an older build")
+    monkeypatch.setattr(package, "PACKAGED_DATA", target)
+    assert package.copy_data(source) == ["communes.csv"]
+    assert sorted(p.name for p in target.iterdir()) == ["communes.csv"]
+
+
+def test_a_data_directory_without_csv_fails_the_build(tmp_path: Path) -> None:
+    with pytest.raises(package.PackageError, match="SOURCE_DATA_DIR"):
+        package.copy_data(tmp_path)
+
+
+def test_the_packaged_data_folder_is_ignored_by_git() -> None:
+    ignored = (package.PROJECT_DIR / ".gitignore").read_text().splitlines()
+    assert "chalicelib/data/" in ignored
+
+
+def test_bytecode_is_added_for_every_module_and_used_without_source_checks(tmp_path: Path) -> None:
+    zip_path = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        archive.writestr("app.py", "VALUE = 1\n")
+        archive.writestr("chalicelib/__init__.py", "")
+        archive.writestr("chalicelib/data/communes.csv", "code_insee\n")
+    assert package.precompile(zip_path) == 2
+    with zipfile.ZipFile(zip_path) as archive:
+        names = set(archive.namelist())
+        pyc = archive.read("__pycache__/app.cpython-311.pyc")
+    assert "chalicelib/__pycache__/__init__.cpython-311.pyc" in names
+    assert int.from_bytes(pyc[4:8], "little") == 0b01  # hash-based, unchecked (PEP 552)
+    assert package.precompile(zip_path) == 0  # already there: nothing added twice
