@@ -252,18 +252,25 @@ def serve(port: int, moto_port: int) -> None:
 
 
 def _request_handler() -> type:
-    """Chalice's local request handler, made to behave as API Gateway does for hardening tests."""
+    """Chalice's local request handler, made to behave as the deployed API does."""
     from chalice.local import ChaliceRequestHandler
+
+    from chalicelib.routes import SECURITY_HEADERS
 
     class RequestHandler(ChaliceRequestHandler):
         """Every HTTP method reaches the app, which answers a problem+json 405 (the base class
-        answers TRACE, QUERY… with an HTML 501); the access log drops query strings, since they
-        may carry a position (`/brigades/nearest?lat=..&lon=..`) and positions are never logged."""
+        answers TRACE, QUERY… with an HTML 501); what the gateway answers itself (OPTIONS, unknown
+        paths) carries the security headers too, as API Gateway's gateway responses do; the access
+        log drops query strings, since they may carry a position (`/brigades/nearest?lat=..`) and
+        positions are never logged."""
 
         def __getattr__(self, name: str) -> Any:
             if name.startswith("do_"):
                 return self._generic_handle
             raise AttributeError(name)
+
+        def _send_http_response(self, code: int, headers: dict[str, Any], body: Any) -> None:
+            super()._send_http_response(code, {**SECURITY_HEADERS, **headers}, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             line = _QUERY.sub("?…", format % args)
