@@ -33,11 +33,27 @@ def test_a_wheel_built_on_this_machine_and_a_too_new_library_are_refused(tmp_pat
         }
 
 
+MINI_APP = """
+class App:
+    routes = {"/health": {}}
+
+    def __call__(self, event, context):
+        return {"statusCode": 200 if event["requestContext"]["resourcePath"] == "/health" else 404}
+
+
+app = App()
+
+
+def worker(event, context):
+    return None
+"""
+
+
 def _build(folder: Path, extra: dict[str, str]) -> Path:
     """A miniature `build/<stage>`: an app with two handlers, the real config module, data."""
     folder.mkdir()
     files = {
-        "app.py": "app = print\n\ndef worker(event, context):\n    return None\n",
+        "app.py": MINI_APP,
         "chalicelib/__init__.py": "",
         "chalicelib/config.py": (PROJECT / "chalicelib" / "config.py").read_text(),
         "chalicelib/data/communes.csv": "code_insee\n",
@@ -65,6 +81,7 @@ def test_a_package_that_imports_in_a_clean_folder_is_reported(tmp_path: Path, mo
     assert report["data_files"] == ["communes.csv"]
     assert report["modules_imported"] == 3  # app, chalicelib, helper
     assert report["import_app_ms"] > 0
+    assert report["smoke_requests"]["/health"]["status"] == 200
 
 
 def test_a_dependency_that_does_not_import_fails_the_check(tmp_path: Path) -> None:

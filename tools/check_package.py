@@ -7,7 +7,8 @@
    proves nothing about that: this machine's glibc is newer.
 2. The zip is unpacked into a clean folder and imported there by this Python 3.11 with neither
    site-packages nor PYTHON* variables (`-S -E`): `app`, every function handler the SAM template
-   names, every top-level package of the zip, and the packaged data directory.
+   names, every top-level package of the zip; then the packaged API handler answers a few GET
+   requests that need no AWS service (`tools/package_probe.py`), the brigade search among them.
 3. It reports the zip size, and the import times (median of fresh processes that write no
    bytecode, as on Lambda) of the packaged `app` (a cold start) and then of every chalicelib module
    (what the first requests of a container import besides: boto3, PynamoDB, pydantic, ...).
@@ -31,33 +32,16 @@ LAMBDA_GLIBCXX = (3, 4, 24)
 IMPORT_RUNS = 5
 _VERSION_NEED = re.compile(rb"(GLIBCXX|GLIBC)_(\d+)\.(\d+)(?:\.(\d+))?\x00")
 
-PROBE = """
-import importlib, json, pkgutil, sys, time
-start = time.perf_counter()
-import app
-app_ms = (time.perf_counter() - start) * 1000
-import chalicelib
-start = time.perf_counter()
-domain = [m.name for m in pkgutil.walk_packages(chalicelib.__path__, "chalicelib.")]
-for module in domain:
-    importlib.import_module(module)
-domain_ms = (time.perf_counter() - start) * 1000
-spec = json.loads(sys.argv[1])
-failures = {}
-for handler in spec["handlers"]:
-    module, _, name = handler.rpartition(".")
-    if not callable(getattr(importlib.import_module(module), name, None)):
-        failures[handler] = "no such handler"
-for module in spec["modules"]:
-    try:
-        importlib.import_module(module)
-    except Exception as exc:
-        failures[module] = f"{type(exc).__name__}: {exc}"
-from chalicelib.config import get_settings
-data_dir = get_settings().data_dir
-print(json.dumps({"app_ms": app_ms, "domain_ms": domain_ms, "domain_modules": len(domain), "failures": failures,
-                  "data_dir": str(data_dir), "data_files": sorted(p.name for p in data_dir.glob("*.csv"))}))
-"""
+PROBE = Path(__file__).with_name("package_probe.py")
+# GET requests that need no AWS service; those whose route the app has are sent to the packaged API.
+SMOKE_REQUESTS = [
+    ("/health", {}),
+    ("/departments", {}),
+    ("/communes", {"q": "Meythet"}),
+    ("/brigades/nearest", {"lat": "43.6109", "lon": "3.8772"}),
+    ("/content/victim", {}),
+    ("/otv/form.pdf", {}),
+]
 
 
 class CheckError(RuntimeError):
@@ -118,8 +102,14 @@ def function_specs(template: dict[str, Any]) -> tuple[list[str], dict[str, str]]
 
 
 def probe(root: Path, env: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
-    command = [sys.executable, "-S", "-E", "-B", "-c", PROBE, json.dumps(spec)]
-    clean_env = {"PATH": "/usr/bin:/bin", "AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "eu-west-3", **env}
+    command = [sys.executable, "-S", "-E", "-B", str(PROBE), json.dumps(spec)]
+    clean_env = {
+        "PATH": "/usr/bin:/bin",
+        "AWS_REGION": "eu-west-3",
+        "AWS_DEFAULT_REGION": "eu-west-3",
+        "AWS_EC2_METADATA_DISABLED": "true",  # a smoke request that reached for AWS fails at once
+        **env,
+    }
     result = subprocess.run(command, cwd=root, env=clean_env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise CheckError(f"the packaged app does not import:\n{result.stderr}")
@@ -137,16 +127,21 @@ def check(build_dir: Path) -> dict[str, Any]:
         if incompatible:
             raise CheckError(f"libraries Lambda's python3.11 runtime cannot load: {incompatible}")
         unpacked = sum(info.file_size for info in archive.infolist())
+        data = sorted(n.rsplit("/", 1)[1] for n in archive.namelist() if n.startswith("chalicelib/data/"))
+        if not data:
+            raise CheckError("no data in chalicelib/data: the brigade search would find nothing")
         with tempfile.TemporaryDirectory(prefix="lambda-task-") as folder:
             root = Path(folder)
             archive.extractall(root)
-            spec = {"handlers": handlers, "modules": top_level_modules(root)}
-            runs = [probe(root, env, spec if i == 0 else {"handlers": [], "modules": []}) for i in range(IMPORT_RUNS)]
+            spec = {"handlers": handlers, "modules": top_level_modules(root), "requests": SMOKE_REQUESTS}
+            timing = {"handlers": [], "modules": [], "requests": []}
+            runs = [probe(root, env, spec if i == 0 else timing) for i in range(IMPORT_RUNS)]
     first = runs[0]
     if first["failures"]:
         raise CheckError(f"imports failing in the package: {first['failures']}")
-    if not first["data_files"]:
-        raise CheckError(f"no data in the packaged DATA_DIR ({first['data_dir']})")
+    failed = {path: answer for path, answer in first["smoke"].items() if answer["status"] != 200}
+    if failed or not first["smoke"]:
+        raise CheckError(f"the packaged API did not answer 200: {failed or 'no smoke request matched a route'}")
     return {
         "zip_mb": round(zip_path.stat().st_size / 1e6, 1),
         "unpacked_mb": round(unpacked / 1e6, 1),
@@ -155,7 +150,8 @@ def check(build_dir: Path) -> dict[str, Any]:
         "chalicelib_modules": first["domain_modules"],
         "handlers": handlers,
         "modules_imported": len(spec["modules"]),
-        "data_files": first["data_files"],
+        "data_files": data,
+        "smoke_requests": first["smoke"],
     }
 
 

@@ -63,6 +63,7 @@ TRANSACT_WRITE_OPS = {
     "condition_check": "ConditionCheckItem",
 }
 TRANSACT_GET_OPS = {"get": "GetItem"}
+TRANSACTIONS = {"TransactWrite": "transact:write", "TransactGet": "transact:get"}
 # Keyword arguments only PynamoDB's instance methods take: they identify an instance call on an
 # expression whose type the scan cannot tell (a dict's update() takes none of them).
 PYNAMODB_KEYWORDS = {"condition", "actions", "settings", "add_version_condition", "consistent_read"}
@@ -149,8 +150,8 @@ class _Module:
         if isinstance(func, ast.Name):
             if func.id in _models():
                 return f"model:{func.id}"
-            if func.id in ("TransactWrite", "TransactGet"):
-                return f"transact:{func.id[8:].lower()}"
+            if func.id in TRANSACTIONS:
+                return TRANSACTIONS[func.id]
             return self.kinds.get(func.id)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in _models():
             return f"model:{func.value.id}" if func.attr == "get" else None

@@ -46,7 +46,19 @@ def ttl_attribute(model: Any) -> str | None:
     return names[0] if names else None
 
 
-def _keys(key_schema: list[dict[str, str]], pad: str) -> list[str]:
+def resource(logical: str, kind: str, properties: list[str], attributes: tuple[str, ...] = ()) -> list[str]:
+    """A resource's YAML lines; `properties` and `attributes` (DependsOn, DeletionPolicy...) are
+    written relative to their own indentation."""
+    return [
+        f"{INDENT}{logical}:",
+        f"{INDENT * 2}Type: {kind}",
+        *(f"{INDENT * 2}{line}" for line in attributes),
+        f"{INDENT * 2}Properties:",
+        *(f"{INDENT * 3}{line}" if line else "" for line in properties),
+    ]
+
+
+def _keys(key_schema: list[dict[str, str]], pad: str = "") -> list[str]:
     lines = [f"{pad}KeySchema:"]
     for key in sorted(key_schema, key=lambda k: k["KeyType"] != "HASH"):
         lines += [f"{pad}  - AttributeName: {key['AttributeName']}", f"{pad}    KeyType: {key['KeyType']}"]
@@ -60,6 +72,20 @@ def _projection(projection: dict[str, Any], pad: str) -> list[str]:
     return lines
 
 
+def _indexes(schema: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for kind, key in (
+        ("global_secondary_indexes", "GlobalSecondaryIndexes"),
+        ("local_secondary_indexes", "LocalSecondaryIndexes"),
+    ):
+        indexes = sorted(schema.get(kind) or [], key=lambda i: i["index_name"])
+        lines += [f"{key}:"] if indexes else []
+        for index in indexes:
+            lines.append(f"  - IndexName: {index['index_name']}")
+            lines += _keys(index["key_schema"], "    ") + _projection(index["projection"], "    ")
+    return lines
+
+
 def table_block() -> list[str]:
     from chalicelib.models import ALL_MODELS
 
@@ -67,42 +93,27 @@ def table_block() -> list[str]:
     for model in ALL_MODELS:
         schema = model._get_schema()
         suffix = table_suffix(model)
-        pad = INDENT * 3
-        lines += [
-            f"{INDENT}{logical_id(suffix, 'table')}:",
-            f"{INDENT * 2}Type: AWS::DynamoDB::Table",
-            f"{INDENT * 2}DeletionPolicy: Retain",
-            f"{INDENT * 2}UpdateReplacePolicy: Retain",
-            f"{INDENT * 2}Properties:",
-            f'{pad}TableName: !Sub "${{ResourcePrefix}}-{suffix}"',
-            f"{pad}BillingMode: PAY_PER_REQUEST",
-            f"{pad}DeletionProtectionEnabled: true",
-            f"{pad}PointInTimeRecoverySpecification:",
-            f"{pad}  PointInTimeRecoveryEnabled: true",
-            f"{pad}SSESpecification:",
-            f"{pad}  SSEEnabled: true",
-            f"{pad}AttributeDefinitions:",
+        properties = [
+            f'TableName: !Sub "${{ResourcePrefix}}-{suffix}"',
+            "BillingMode: PAY_PER_REQUEST",
+            "DeletionProtectionEnabled: true",
+            "PointInTimeRecoverySpecification:",
+            "  PointInTimeRecoveryEnabled: true",
+            "SSESpecification:",
+            "  SSEEnabled: true",
+            "AttributeDefinitions:",
         ]
         for attribute in sorted(schema["attribute_definitions"], key=lambda a: a["AttributeName"]):
-            lines += [
-                f"{pad}  - AttributeName: {attribute['AttributeName']}",
-                f"{pad}    AttributeType: {attribute['AttributeType']}",
+            properties += [
+                f"  - AttributeName: {attribute['AttributeName']}",
+                f"    AttributeType: {attribute['AttributeType']}",
             ]
-        lines += _keys(schema["key_schema"], pad)
-        for kind, key in (
-            ("global_secondary_indexes", "GlobalSecondaryIndexes"),
-            ("local_secondary_indexes", "LocalSecondaryIndexes"),
-        ):
-            indexes = sorted(schema.get(kind) or [], key=lambda i: i["index_name"])
-            if indexes:
-                lines.append(f"{pad}{key}:")
-            for index in indexes:
-                lines.append(f"{pad}  - IndexName: {index['index_name']}")
-                lines += _keys(index["key_schema"], pad + "    ")
-                lines += _projection(index["projection"], pad + "    ")
+        properties += _keys(schema["key_schema"]) + _indexes(schema)
         ttl = ttl_attribute(model)
         if ttl:
-            lines += [f"{pad}TimeToLiveSpecification:", f"{pad}  AttributeName: {ttl}", f"{pad}  Enabled: true"]
+            properties += ["TimeToLiveSpecification:", f"  AttributeName: {ttl}", "  Enabled: true"]
+        retained = ("DeletionPolicy: Retain", "UpdateReplacePolicy: Retain")
+        lines += resource(logical_id(suffix, "table"), "AWS::DynamoDB::Table", properties, retained)
     return lines
 
 
@@ -113,13 +124,8 @@ def topic_block() -> list[str]:
     for code in (None, *departements.CODES):
         suffix = "national" if code is None else f"dept-{code}"
         label = "national" if code is None else f"{departements.NAMES[code]} ({code})"
-        lines += [
-            f"{INDENT}{logical_id('topic', suffix)}:",
-            f"{INDENT * 2}Type: AWS::SNS::Topic",
-            f"{INDENT * 2}Properties:",
-            f'{INDENT * 3}TopicName: !Sub "${{ResourcePrefix}}-{suffix}"',
-            f'{INDENT * 3}DisplayName: "Stop Cambriolages {label}"',
-        ]
+        properties = [f'TopicName: !Sub "${{ResourcePrefix}}-{suffix}"', f'DisplayName: "Stop Cambriolages {label}"']
+        lines += resource(logical_id("topic", suffix), "AWS::SNS::Topic", properties)
     return lines
 
 
@@ -127,41 +133,29 @@ def group_block() -> list[str]:
     from chalicelib import departements
     from chalicelib.auth import ADMIN, CORG_PREFIX, OPP
 
-    groups = [
-        (f"{CORG_PREFIX}{code.lower()}", f"CORG : {departements.NAMES[code]} ({code})") for code in departements.CODES
-    ]
+    groups = [(f"{CORG_PREFIX}{c.lower()}", f"CORG : {departements.NAMES[c]} ({c})") for c in departements.CODES]
     groups += [(OPP, "OPP du GGD34 : flux national et prévention"), (ADMIN, "Administrateurs")]
     lines: list[str] = []
     for name, description in groups:
-        lines += [
-            f"{INDENT}{logical_id('group', name)}:",
-            f"{INDENT * 2}Type: AWS::Cognito::UserPoolGroup",
-            f"{INDENT * 2}Properties:",
-            f"{INDENT * 3}UserPoolId: !Ref UserPool",
-            f"{INDENT * 3}GroupName: {name}",
-            f'{INDENT * 3}Description: "{description}"',
-        ]
+        properties = ["UserPoolId: !Ref UserPool", f"GroupName: {name}", f'Description: "{description}"']
+        lines += resource(logical_id("group", name), "AWS::Cognito::UserPoolGroup", properties)
     return lines
 
 
 def function_block() -> list[str]:
-    code = FUNCTION_SOURCE.read_text().splitlines()
-    pad = INDENT * 5
-    return [
-        f"{INDENT}PlatformApplicationFunction:",
-        f"{INDENT * 2}Type: AWS::Lambda::Function",
-        f"{INDENT * 2}DependsOn: PlatformApplicationLogGroup",
-        f"{INDENT * 2}Properties:",
-        f'{INDENT * 3}FunctionName: !Sub "${{ResourcePrefix}}-platform-applications"',
-        f"{INDENT * 3}Description: Creates the SNS platform applications from their Secrets Manager secrets",
-        f"{INDENT * 3}Runtime: python3.12",
-        f"{INDENT * 3}Handler: index.handler",
-        f"{INDENT * 3}Timeout: 60",
-        f"{INDENT * 3}Role: !GetAtt PlatformApplicationRole.Arn",
-        f"{INDENT * 3}Code:",
-        f"{INDENT * 4}ZipFile: |",
-        *[f"{pad}{line}" if line else "" for line in code],
+    properties = [
+        'FunctionName: !Sub "${ResourcePrefix}-platform-applications"',
+        "Description: Creates the SNS platform applications from their Secrets Manager secrets",
+        "Runtime: python3.12",
+        "Handler: index.handler",
+        "Timeout: 60",
+        "Role: !GetAtt PlatformApplicationRole.Arn",
+        "Code:",
+        "  ZipFile: |",
+        *[f"    {line}" if line else "" for line in FUNCTION_SOURCE.read_text().splitlines()],
     ]
+    depends = ("DependsOn: PlatformApplicationLogGroup",)
+    return resource("PlatformApplicationFunction", "AWS::Lambda::Function", properties, depends)
 
 
 BLOCKS: dict[str, Callable[[], list[str]]] = {
