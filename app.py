@@ -11,6 +11,7 @@ from chalicelib.routes import (
     brigades,
     content,
     corg,
+    docs,
     finish_response,
     operators,
     opp,
@@ -34,6 +35,7 @@ app.register_blueprint(otv.bp)
 app.register_blueprint(opp.bp)
 app.register_blueprint(webpush.bp)
 app.register_blueprint(pages.bp)
+app.register_blueprint(docs.bp)
 
 
 @app.middleware("http")

@@ -158,7 +158,7 @@ def _commit(
                 raise
             if time.monotonic() > deadline:
                 raise _busy() from None
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+            time.sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))
             attempt += 1
             continue
         if previous is not None and previous.delivery_status in UNDELIVERED:

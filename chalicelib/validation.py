@@ -107,8 +107,10 @@ def parse(model: type[Model], raw: bytes | None) -> Model:
 
 
 def validate(model: type[Model], document: dict[str, Any]) -> Model:
+    """Strict JSON validation: `true` is a boolean, `0` or `"yes"` are not (as the OpenAPI
+    description says); JSON strings still make dates."""
     try:
-        return model.model_validate(document)
+        return model.model_validate_json(json.dumps(document), strict=True)
     except ValidationError as exc:
         errors = [
             {"field": field_path(e), "message": french_message(e)}  # type: ignore[arg-type]

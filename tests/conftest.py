@@ -147,6 +147,83 @@ def forge_token(aws: dict[str, str]) -> Callable[..., str]:
     return forge
 
 
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The server `make run` starts, on free ports, for end-to-end tests; its logs are privacy-checked."""
+    from tests.privacy_plugin import inspect_output
+    from tools.live_server import running
+
+    with running(tmp_path_factory.mktemp("live-server")) as server:
+        yield server
+    inspect_output("live server log", server.log_path.read_text(errors="replace"))
+
+
+AWS_FAULTS = {
+    "down": lambda operation: _client_error(operation, "ServiceUnavailable", 503),
+    "internal": lambda operation: _client_error(operation, "InternalErrorException", 500),
+    "throttled": lambda operation: _client_error(operation, "ThrottlingException", 400),
+    "timeout": lambda operation: _botocore_error("ReadTimeoutError", endpoint_url="https://aws.example/"),
+    "unreachable": lambda operation: _botocore_error("EndpointConnectionError", endpoint_url="https://aws.example/"),
+}
+
+
+def _client_error(operation: str, code: str, status: int) -> Exception:
+    from botocore.exceptions import ClientError
+
+    answer = {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return ClientError(answer, operation)  # type: ignore[arg-type]
+
+
+def _botocore_error(name: str, **kwargs: Any) -> Exception:
+    import botocore.exceptions
+
+    error: Exception = getattr(botocore.exceptions, name)(**kwargs)
+    return error
+
+
+class AwsFaults:
+    """Failing AWS calls on demand, for boto3 clients and PynamoDB alike: both go through botocore's
+    `BaseClient._make_api_call`, which is patched (below botocore's retries, so failures are instant)."""
+
+    def __init__(self) -> None:
+        self.faults: dict[tuple[str, str], str] = {}
+        self.calls: list[str] = []  # "service:Operation" of every call, failed or not
+        self.failed: list[str] = []  # those made to fail
+
+    def fail(self, service: str, operation: str = "*", kind: str = "down") -> None:
+        """Make `operation` of `service` ("*": every call) fail from now on; `kind` is a key of AWS_FAULTS."""
+        self.faults[(service, operation)] = kind
+
+    def heal(self) -> None:
+        self.faults.clear()
+
+    def fault_for(self, service: str, operation: str) -> Exception | None:
+        self.calls.append(f"{service}:{operation}")
+        kind = self.faults.get((service, operation)) or self.faults.get((service, "*"))
+        if kind is None:
+            return None
+        self.failed.append(f"{service}:{operation}")
+        return AWS_FAULTS[kind](operation)
+
+
+@pytest.fixture
+def aws_faults(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> AwsFaults:
+    """`aws_faults.fail("sns", "Subscribe", "timeout")`, `aws_faults.heal()`, `aws_faults.calls`."""
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+    faults = AwsFaults()
+
+    def make_api_call(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        fault = faults.fault_for(self.meta.service_model.service_name, operation)
+        if fault is not None:
+            raise fault
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", make_api_call)
+    return faults
+
+
 @pytest.fixture
 def published(aws: dict[str, str]) -> Callable[[str | None], list[dict[str, Any]]]:
     """What SNS received on a département's topic (None: national), read from moto's backend since
@@ -228,3 +305,7 @@ def platform_application() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# The log-privacy guard watches the whole run (see tests/privacy_plugin.py).
+pytest_plugins = ["tests.privacy_plugin", "pytester"]

@@ -73,3 +73,9 @@ def test_an_unreachable_aws_is_a_503(client: Any, monkeypatch: Any) -> None:
     assert response.status_code == 503
     assert response.json_body["code"] == "service_unavailable"
     assert "amazonaws" not in response.body.decode()
+
+
+def test_an_empty_number_parameter_is_a_400_not_the_default(client: Any) -> None:
+    response = client.http.get("/feed?limit=")
+    assert response.status_code == 400
+    assert response.json_body["errors"] == [{"field": "limit", "message": "« limit » doit être un nombre entier."}]

@@ -43,3 +43,10 @@ def test_bodies_that_are_not_an_object_are_a_400(raw: bytes | None) -> None:
 
 def test_oversized_bodies_are_refused() -> None:
     assert errors_of(b" " * (MAX_BODY_BYTES + 1)).status == 413
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"), [(b'{"name": "a", "count": 1, "flag": 0}', "flag"), (b'{"name": "a", "count": "1"}', "count")]
+)
+def test_values_are_taken_strictly_as_their_json_type(raw: bytes, field: str) -> None:
+    assert [e["field"] for e in errors_of(raw).errors or []] == [field]

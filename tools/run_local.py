@@ -8,9 +8,11 @@ stops all of them; nothing is left running.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -65,9 +67,29 @@ def _b64url(data: bytes) -> str:
 def start_moto(port: int) -> Any:
     from moto.server import ThreadedMotoServer
 
+    _one_dynamodb_request_at_a_time()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     return server
+
+
+def _one_dynamodb_request_at_a_time() -> None:
+    """Make each DynamoDB request to the embedded AWS atomic, as it is on AWS. moto snapshots the
+    tables of a transaction and restores them when it is cancelled, erasing whatever concurrent
+    requests wrote meanwhile: concurrent alert sends (conditional transactions) lost updates.
+    (Only DynamoDB: SQS long polls must not hold the lock.)"""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    serve = DomainDispatcherApplication.__call__
+    lock = threading.Lock()
+
+    def atomic(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return serve(self, environ, start_response)
+        with lock:
+            return list(serve(self, environ, start_response))
+
+    DomainDispatcherApplication.__call__ = atomic  # type: ignore[method-assign]
 
 
 def configure_environment(moto_port: int) -> None:
@@ -211,8 +233,8 @@ def serve(port: int, moto_port: int) -> None:
     config = factory.create_config_obj(chalice_stage_name="local")
     app = config.chalice_app
     server = create_local_server(app, config, "127.0.0.1", port)
-    _log_paths_without_query(server)
-    server.server.request_queue_size = 128
+    server.server.RequestHandlerClass = functools.partial(_request_handler(), app_object=app, config=config)
+    server.server.socket.listen(128)  # the backlog is fixed at bind time (5): re-listen to raise it
     api = threading.Thread(target=server.serve_forever, name="api", daemon=True)
     QueuePoller(app, stop).start()
     Clock(app, stop, float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "60"))).start()
@@ -229,19 +251,35 @@ def serve(port: int, moto_port: int) -> None:
         moto.stop()
 
 
-def _log_paths_without_query(server: Any) -> None:
-    """`chalice local` logs every request line, query string included: that would log positions
-    (`/brigades/nearest?lat=…&lon=…`). Log the method, path and status only."""
-    import functools
-
+def _request_handler() -> type:
+    """Chalice's local request handler, made to behave as the deployed API does."""
     from chalice.local import ChaliceRequestHandler
 
-    class PathOnlyLog(ChaliceRequestHandler):
-        def log_request(self, code: Any = "-", size: Any = "-") -> None:
-            self.log_message('"%s %s" %s %s', self.command, self.path.split("?", 1)[0], code, size)
+    from chalicelib.routes import SECURITY_HEADERS
 
-    handler = server.server.RequestHandlerClass
-    server.server.RequestHandlerClass = functools.partial(PathOnlyLog, *handler.args, **handler.keywords)
+    class RequestHandler(ChaliceRequestHandler):
+        """Every HTTP method reaches the app, which answers a problem+json 405 (the base class
+        answers TRACE, QUERY… with an HTML 501); what the gateway answers itself (OPTIONS, unknown
+        paths) carries the security headers too, as API Gateway's gateway responses do; the access
+        log drops query strings, since they may carry a position (`/brigades/nearest?lat=..`) and
+        positions are never logged."""
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("do_"):
+                return self._generic_handle
+            raise AttributeError(name)
+
+        def _send_http_response(self, code: int, headers: dict[str, Any], body: Any) -> None:
+            super()._send_http_response(code, {**SECURITY_HEADERS, **headers}, body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            line = _QUERY.sub("?…", format % args)
+            sys.stderr.write(f"{self.address_string()} - [{self.log_date_time_string()}] {line}\n")
+
+    return RequestHandler
+
+
+_QUERY = re.compile(r"\?[^\s\"]*")
 
 
 def _extra_services() -> list[Any]:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
+RETRY_AFTER_SECONDS = "5"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -57,6 +58,8 @@ _DECIMAL = re.compile(r"[+-]?(?:\d{1,15}(?:\.\d{0,15})?|\.\d{1,15})")  # no expo
 
 def problem(error: AppError) -> Response:
     headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM, **error.headers}
+    if error.status == 503:
+        headers.setdefault("Retry-After", RETRY_AFTER_SECONDS)  # every 503 says when to come back
     return Response(body=json.dumps(error.to_problem(), ensure_ascii=False), status_code=error.status, headers=headers)
 
 
@@ -64,7 +67,8 @@ def _is_dependency_failure(exc: BaseException) -> bool:
     """botocore/PynamoDB errors meaning AWS is unreachable or overloaded (not our bug)."""
     seen: BaseException | None = exc
     while seen is not None:
-        names = {type(seen).__name__, str(getattr(seen, "response", {}).get("Error", {}).get("Code", ""))}
+        response = getattr(seen, "response", None) or {}  # None on PynamoDB errors and timeouts
+        names = {type(seen).__name__, str(response.get("Error", {}).get("Code", ""))}
         if names & set(_DEPENDENCY_DOWN):
             return True
         seen = seen.__cause__ or seen.__context__
@@ -83,7 +87,7 @@ def guarded(handler: Handler) -> Handler:
         except Exception as exc:
             if _is_dependency_failure(exc):
                 log.error("dependency unavailable: %s", type(exc).__name__)
-                return problem(AppError("service_unavailable", headers={"Retry-After": "5"}))
+                return problem(AppError("service_unavailable"))
             log.exception("unhandled error in %s", handler.__name__)
             return problem(AppError("internal_error"))
 
@@ -118,7 +122,7 @@ class ApiBlueprint(Blueprint):
 
     def query_int(self, name: str, *, default: int, low: int, high: int) -> int:
         raw = self.query(name)
-        if raw is None or raw == "":
+        if raw is None:
             return default
         try:
             value = int(raw)

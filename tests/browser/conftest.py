@@ -5,12 +5,6 @@ every checked page on a phone-sized and a desktop-sized viewport (artifacts/scre
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -50,69 +44,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # --- The server ------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@pytest.fixture(scope="session")
+def push_service_port() -> int:
+    from tools.live_server import free_port
+
+    return free_port()
 
 
 @pytest.fixture(scope="session")
-def ports() -> dict[str, int]:
-    return {"PORT": _free_port(), "MOTO_PORT": _free_port(), "PUSH_SERVICE_PORT": _free_port()}
-
-
-@pytest.fixture(scope="session")
-def push_service(ports: dict[str, int]) -> str:
+def push_service(push_service_port: int) -> str:
     """Origin of the loopback push service `make run` starts (control API under /_control/)."""
-    return f"http://127.0.0.1:{ports['PUSH_SERVICE_PORT']}"
+    return f"http://127.0.0.1:{push_service_port}"
 
 
 @pytest.fixture(scope="session")
-def server(ports: dict[str, int]) -> Iterator[str]:
-    """`make run` on free ports, for the whole session; its process group is stopped at the end."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COGNITO_"))}
-    env.update({name: str(port) for name, port in ports.items()}, LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with (ARTIFACTS / "browser-server.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tools.run_local"],
-            cwd=PROJECT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{ports['PORT']}"
-        try:
-            _wait_until_healthy(base, process)
-            yield base
-        finally:
-            _stop(process)
+def server(push_service_port: int) -> Iterator[str]:
+    """`make run` on free ports, for the whole session (tools/live_server.py); its process group is
+    stopped at the end and its log checked by the privacy guard."""
+    from tests.privacy_plugin import inspect_output
+    from tools.live_server import running
 
-
-def _wait_until_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the local server exited ({process.returncode}): see artifacts/browser-server.log")
-        try:
-            if requests.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("the local server did not answer /health in time: see artifacts/browser-server.log")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    environment = {"LOG_LEVEL": "WARNING", "PUSH_SERVICE_PORT": str(push_service_port)}
+    with running(ARTIFACTS / "browser-server", **environment) as live:
+        yield live.base_url
+    inspect_output("browser server log", live.log_path.read_text(errors="replace"))
 
 
 class Api:

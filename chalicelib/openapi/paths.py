@@ -1,0 +1,356 @@
+"""The operations of the description, one function per area of API.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.openapi.build import (
+    BOOL,
+    COUNT,
+    OBJECT,
+    SOURCES,
+    STRING,
+    TEXT,
+    TIME,
+    Schema,
+    answer,
+    array,
+    header,
+    limit,
+    model,
+    nullable,
+    obj,
+    op,
+    path,
+    query,
+    ref,
+)
+
+Paths = dict[str, dict[str, Any]]
+PDF = "application/pdf"
+
+
+def public() -> Paths:
+    return {
+        "/health": {
+            "get": op("État du service", answer(200, obj({"status": {"const": "ok"}})), tag="public", aws=False)
+        },
+        "/departments": {
+            "get": op(
+                "Les 101 départements",
+                answer(200, obj({"departments": array(ref("Department"), minItems=101, maxItems=101)})),
+                tag="public",
+                aws=False,
+            )
+        },
+        "/openapi.json": {"get": op("Cette description OpenAPI", answer(200, OBJECT), tag="public", aws=False)},
+        "/webpush/public-key": {
+            "get": op(
+                "Clé publique VAPID pour abonner le navigateur",
+                answer(200, obj({"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{80,}$"}})),
+                tag="abonnements",
+                errors=(503,),
+                aws=False,
+            )
+        },
+        "/feed": {
+            "get": op(
+                "Actualités nationales, les plus récentes d'abord",
+                answer(200, obj({"items": array(ref("FeedItem")), "next_cursor": nullable(TEXT)})),
+                tag="public",
+                errors=(400,),
+                params=(limit(50, 20), query("cursor", STRING, "Curseur rendu par la page précédente")),
+            )
+        },
+    }
+
+
+def content(components: dict[str, Schema]) -> Paths:
+    page = {"title": TEXT, "intro": TEXT, "sources": SOURCES}
+    audience = {"enum": ["particulier", "commercant"]}
+    return {
+        "/content/prevention": {
+            "get": op(
+                "Conseils de prévention",
+                answer(
+                    200,
+                    obj({"audience": audience, "sections": array(obj({"title": TEXT, "items": array(TEXT)})), **page}),
+                ),
+                tag="contenus",
+                errors=(400,),
+                params=(query("audience", {"type": "string", **audience}, "Public visé", required=True),),
+                aws=False,
+            )
+        },
+        "/content/victim": {
+            "get": op(
+                "Victime d'un cambriolage : que faire",
+                answer(
+                    200,
+                    obj(
+                        {
+                            "steps": array(obj({"title": TEXT, "text": TEXT})),
+                            "numbers": array(obj({"number": TEXT, "label": TEXT})),
+                            **page,
+                        }
+                    ),
+                ),
+                tag="contenus",
+                aws=False,
+            )
+        },
+        "/content/otv": {
+            "get": op(
+                "Opération Tranquillité Vacances",
+                answer(200, obj({"zones": array(OBJECT), "online_procedure": OBJECT, "form": OBJECT, **page})),
+                tag="contenus",
+                aws=False,
+            )
+        },
+        "/otv/form.pdf": {
+            "get": op("Formulaire OTV vierge", answer(200, {}, PDF), tag="contenus", errors=(406,), aws=False)
+        },
+        "/otv/form": {
+            "post": op(
+                "Formulaire OTV prérempli (rien n'est conservé)",
+                answer(200, {}, PDF),
+                tag="contenus",
+                errors=(406,),
+                body=model("otv:OtvForm", components),
+                aws=False,
+            )
+        },
+    }
+
+
+def subscriptions(components: dict[str, Schema]) -> Paths:
+    subscription_id = path("subscription_id", "Identifiant d'abonnement (seul moyen d'y accéder)")
+    return {
+        "/subscriptions": {
+            "post": op(
+                "S'abonner aux alertes d'un département (consentement obligatoire)",
+                answer(201, ref("Subscription"), description="Abonné"),
+                tag="abonnements",
+                errors=(422,),
+                body=model("subscriptions:SubscriptionBody", components),
+            )
+        },
+        "/subscriptions/{subscription_id}": {
+            "put": op(
+                "Rafraîchir, changer de département ou retirer le consentement",
+                answer(200, obj({"id": TEXT, "department": ref("DepartmentCode"), "subscribed": BOOL})),
+                tag="abonnements",
+                errors=(404, 410),
+                params=(subscription_id,),
+                body=model("subscriptions:SubscriptionUpdate", components),
+            ),
+            "delete": op(
+                "Se désabonner : tout est effacé",
+                answer(204, None, description="Effacé"),
+                tag="abonnements",
+                errors=(404,),
+                params=(subscription_id,),
+            ),
+        },
+    }
+
+
+def alerts(components: dict[str, Schema]) -> Paths:
+    """The citizens' read of the current alert and the CORG routes."""
+    department = path("department", "Numéro de département (« 1 », « 2a » sont normalisés)")
+    department_query = query("department", STRING, "Numéro de département", required=True)
+    idempotency_key = header(
+        "Idempotency-Key",
+        {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+        "Une requête rejouée avec la même clé renvoie la première réponse et n'envoie rien de plus.",
+    )
+    return {
+        "/alerts/{department}": {
+            "get": op(
+                "Alerte en cours du département",
+                answer(200, obj({"alert": nullable(ref("Alert"))})),
+                tag="alertes",
+                errors=(400,),
+                params=(department,),
+            )
+        },
+        "/corg/alerts/check": {
+            "post": op(
+                "Vérifier un projet d'alerte sans l'envoyer",
+                answer(200, obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))})),
+                tag="opérateurs",
+                body=model("alerts:CheckBody", components),
+                operator=True,
+                aws=False,
+            )
+        },
+        "/corg/alerts": {
+            "post": op(
+                "Envoyer une alerte (elle remplace la précédente)",
+                answer(
+                    201,
+                    obj({"alert": ref("Alert"), "replaced": nullable(TEXT), "delivery": ref("Delivery")}),
+                    description="Enregistrée et diffusée (ou à rediffuser : `delivery.status`)",
+                ),
+                tag="opérateurs",
+                errors=(409, 422),
+                params=(idempotency_key,),
+                body=model("alerts:AlertBody", components),
+                operator=True,
+            ),
+            "get": op(
+                "Journal des alertes du département, le plus récent d'abord",
+                answer(200, obj({"department": ref("DepartmentCode"), "entries": array(ref("LogEntry"))})),
+                tag="opérateurs",
+                errors=(400,),
+                params=(department_query, limit(100, 20)),
+                operator=True,
+            ),
+        },
+        "/corg/alerts/{department}": {
+            "delete": op(
+                "Annuler l'alerte en cours (une notification la remplace)",
+                answer(200, obj({"alert": ref("Alert"), "delivery": ref("Delivery")})),
+                tag="opérateurs",
+                errors=(400, 404, 409),
+                params=(department,),
+                operator=True,
+            )
+        },
+        "/corg/subscribers": {
+            "get": op(
+                "Nombre d'abonnés du département",
+                answer(200, obj({"department": ref("DepartmentCode"), "count": COUNT})),
+                tag="opérateurs",
+                errors=(400,),
+                params=(department_query,),
+                operator=True,
+            )
+        },
+    }
+
+
+def brigades() -> Paths:
+    coordinate = {"type": "number"}
+    return {
+        "/communes": {
+            "get": op(
+                "Communes par nom, code postal ou code INSEE",
+                answer(200, obj({"results": array(ref("Commune"))})),
+                tag="brigades",
+                errors=(400,),
+                params=(
+                    query("q", {"type": "string", "minLength": 1, "maxLength": 100}, "Texte saisi", required=True),
+                    limit(50, 10),
+                ),
+                aws=False,
+            )
+        },
+        "/brigades/nearest": {
+            "get": op(
+                "Commune, unité compétente et brigades les plus proches d'une position (jamais conservée)",
+                answer(
+                    200,
+                    obj(
+                        {
+                            "commune": nullable(ref("Commune")),
+                            "competent": nullable(ref("Unit")),
+                            "nearest": array(
+                                {"allOf": [ref("Unit"), obj({"distance_km": {"type": "number", "minimum": 0}})]}
+                            ),
+                        }
+                    ),
+                ),
+                tag="brigades",
+                errors=(400,),
+                params=(
+                    query("lat", {**coordinate, "minimum": -90, "maximum": 90}, "Latitude (WGS84)", required=True),
+                    query("lon", {**coordinate, "minimum": -180, "maximum": 180}, "Longitude (WGS84)", required=True),
+                    limit(20, 3),
+                ),
+                aws=False,
+            )
+        },
+        "/brigades/{unit_id}": {
+            "get": op(
+                "Une brigade ou un commissariat",
+                answer(200, ref("Unit")),
+                tag="brigades",
+                errors=(404,),
+                params=(path("unit_id", "Identifiant de l'unité"),),
+                aws=False,
+            )
+        },
+    }
+
+
+def operators(components: dict[str, Schema]) -> Paths:
+    token = {"type": "string", "pattern": r"^eyJ"}
+    return {
+        "/auth/login": {
+            "post": op(
+                "Connexion d'un opérateur (Cognito)",
+                answer(200, obj({"id_token": token, "expires_in": COUNT, "groups": array(STRING)})),
+                tag="opérateurs",
+                errors=(401, 429),
+                body=model("auth:LoginBody", components),
+            )
+        },
+        "/opp/feed": {
+            "post": op(
+                "Publier une actualité nationale",
+                answer(201, ref("FeedItem"), description="Publiée"),
+                tag="opérateurs",
+                errors=(422,),
+                body=model("feed:FeedItemBody", components),
+                operator=True,
+            )
+        },
+        "/opp/feed/{item_id}": {
+            "delete": op(
+                "Retirer une actualité",
+                answer(204, None, description="Retirée"),
+                tag="opérateurs",
+                errors=(404,),
+                params=(path("item_id", "Identifiant de l'actualité"),),
+                operator=True,
+            )
+        },
+        "/opp/prevention-push": {
+            "post": op(
+                "Message de prévention national",
+                answer(201, obj({"id": TEXT, "text": TEXT, "sent_at": TIME, "delivery": OBJECT}), description="Envoyé"),
+                tag="opérateurs",
+                errors=(422,),
+                body=model("feed:PreventionPushBody", components),
+                operator=True,
+            )
+        },
+    }
+
+
+def pages() -> Paths:
+    """The web apps; files carry an ETag, and a matching `If-None-Match` gets a 304."""
+    cached = (header("If-None-Match", STRING, "ETag d'une réponse précédente"),)
+    not_modified = answer(304, None, description="Inchangé")
+
+    def page(summary: str, media: str) -> dict[str, Any]:
+        return {
+            "get": op(summary, {**answer(200, STRING, media), **not_modified}, tag="pages", params=cached, aws=False)
+        }
+
+    asset_types = ("text/css", "text/javascript", "image/svg+xml", "image/png", "application/manifest+json")
+    asset = op(
+        "Fichiers statiques des applications",
+        {"200": {"description": "Succès", "content": {media: {"schema": {}} for media in asset_types}}, **not_modified},
+        tag="pages",
+        errors=(404,),
+        params=(path("name", "Nom du fichier", examples=["app.css"]), *cached),
+        aws=False,
+    )
+    return {
+        "/": page("Application citoyenne (PWA)", "text/html"),
+        "/console": page("Console CORG / OPP", "text/html"),
+        "/sw.js": page("Service worker de l'application citoyenne", "text/javascript"),
+        "/static/{name}": {"get": asset},
+    }
