@@ -24,7 +24,10 @@ from unittest import mock
 
 AUDIENCES = (10, 10_000)
 LATENCY_SENDS = 50
-MAX_CALLS = 6
+# "A handful", whatever the audience: GetItem + 2 TransactWriteItems (record, delivery status) + one SNS
+# Publish + the web channel's first Query page (plus one SendMessage per 250 web subscribers, none
+# here); an Idempotency-Key adds its PutItem and UpdateItem.
+MAX_CALLS = 8
 PASSWORD = "Bench-Gendarmerie-2026!"
 LOCAL_AWS = {
     "STAGE": "local",
