@@ -203,6 +203,13 @@ class _LambdaContext:
         return 60_000
 
 
+def _stop_when_orphaned(parent: int) -> None:
+    """`make run` killed by SIGTERM does not pass it on: stop when the parent goes, leaving no orphan."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def serve(port: int, moto_port: int) -> None:
     stop = threading.Event()
 
@@ -210,6 +217,7 @@ def serve(port: int, moto_port: int) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), name="parent-watch", daemon=True).start()
     started = time.monotonic()
     moto = start_moto(moto_port)
     configure_environment(moto_port)
@@ -244,6 +252,8 @@ def serve(port: int, moto_port: int) -> None:
         while api.is_alive():
             api.join(0.5)
     except KeyboardInterrupt:
+        for received in (signal.SIGINT, signal.SIGTERM):  # a second signal must not cut the shutdown short
+            signal.signal(received, signal.SIG_IGN)
         print("\nArrêt : API, files SQS, planificateur et AWS embarqué…", flush=True)
     finally:
         stop.set()
