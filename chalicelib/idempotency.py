@@ -10,6 +10,7 @@ record nothing before the point after which they can no longer fail (see `alerts
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any
 
 from chalicelib.errors import AppError, field_error
 from chalicelib.validation import Body
+
+log = logging.getLogger(__name__)
 
 RETENTION = timedelta(hours=24)
 LEASE = timedelta(seconds=60)  # longer than any request may run (API Gateway stops at 29 s)
@@ -87,15 +90,20 @@ def _claim(record_key: str, fingerprint: str) -> Reply | None:
 
 
 def _complete(record_key: str, status: int, body: dict[str, Any]) -> None:
+    """Store the answer for replays. The work is done: if storing fails, the answer is still given
+    (a 500 would invite a second send) and the key stays claimed, so a retry is held back."""
     from chalicelib.models import IdempotencyRecord
 
-    IdempotencyRecord(record_key).update(
-        actions=[
-            IdempotencyRecord.status_code.set(status),
-            IdempotencyRecord.response.set(body),
-            IdempotencyRecord.completed.set(True),
-        ]
-    )
+    try:
+        IdempotencyRecord(record_key).update(
+            actions=[
+                IdempotencyRecord.status_code.set(status),
+                IdempotencyRecord.response.set(body),
+                IdempotencyRecord.completed.set(True),
+            ]
+        )
+    except Exception as exc:
+        log.error("idempotent answer not stored: %s", type(exc).__name__)
 
 
 def _release(record_key: str) -> None:

@@ -96,3 +96,29 @@ def test_records_expire_after_a_day(aws: Any) -> None:
     once("k", run)
     record = IdempotencyRecord.get("op#route#k")
     assert timedelta(hours=23) < record.expires_at - idempotency._now() <= idempotency.RETENTION
+
+
+def test_an_answer_that_cannot_be_stored_is_still_given_and_the_work_not_redone(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The work is done (an alert sent): failing to store its answer must not turn it into a 500
+    that invites a second send; a retry with the key is then held back, never run again."""
+    from pynamodb.exceptions import UpdateError
+
+    def unavailable(*args: Any, **kwargs: Any) -> None:
+        raise UpdateError("DynamoDB unavailable")
+
+    monkeypatch.setattr(IdempotencyRecord, "update", unavailable)
+    runs, run = counter()
+    assert once("k", run).body == {"n": 1}
+
+    def refuse() -> dict[str, Any]:
+        raise AppError("content_rejected")
+
+    with pytest.raises(AppError) as refused:
+        once("refused", refuse)
+    assert refused.value.code == "content_rejected"
+
+    with pytest.raises(AppError) as held:
+        once("k", run)
+    assert held.value.code == "request_in_progress" and runs == [1]
