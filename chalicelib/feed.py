@@ -233,13 +233,16 @@ def push_prevention(text: str, *, author: str, departments: Sequence[str] | None
         )
         results = push.deliver(notification)
         status = "published" if results and all(r.ok for r in results.values()) else "failed"
-        entry.update(
-            actions=[
-                AlertLogEntry.delivery_status.set(status),
-                AlertLogEntry.channels.set(_details(results)),
-                AlertLogEntry.delivery_attempts.add(1),
-            ]
-        )
+        try:  # the push has left: a failure here must not make the OPP (or the scheduler) send it again
+            entry.update(
+                actions=[
+                    AlertLogEntry.delivery_status.set(status),
+                    AlertLogEntry.channels.set(_details(results)),
+                    AlertLogEntry.delivery_attempts.add(1),
+                ]
+            )
+        except Exception as exc:
+            log.error("prevention push outcome not recorded: %s", type(exc).__name__)
         delivered[department or NATIONAL_LOG] = status
     log.info("prevention push sent", extra={"push": push_id, "operator": author, "audiences": len(targets)})
     return {"id": push_id, "text": text, "sent_at": _to_second(_iso(now)), "delivery": delivered}

@@ -301,3 +301,19 @@ def test_a_failing_channel_is_marked_failed_in_the_log(
     [entry] = audit(feed.NATIONAL_LOG)
     assert entry.delivery_status == "failed"
     assert entry.channels["sns"] == {"ok": False, "error": "RuntimeError"}
+
+
+def test_a_push_whose_outcome_cannot_be_logged_is_still_answered_and_the_next_audiences_still_served(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    """The push has left: an error while recording its outcome must neither answer 500 (the OPP
+    would send it again) nor stop the seasonal reminder before the other départements."""
+    from pynamodb.exceptions import UpdateError
+
+    def unavailable(*args: Any, **kwargs: Any) -> None:
+        raise UpdateError("DynamoDB unavailable")
+
+    monkeypatch.setattr(AlertLogEntry, "update", unavailable)
+    answer = feed.push_prevention(TEXT, author="opp-ggd34", departments=["34", "30"])
+    assert answer["delivery"] == {"34": "published", "30": "published"}
+    assert len(published("34")) == len(published("30")) == 1
