@@ -286,17 +286,26 @@ def retry_deliveries(now: datetime | None = None) -> int:
     now = now or _now()
     retried = 0
     for current in CurrentAlert.scan(filter_condition=CurrentAlert.delivery_status.is_in(*UNDELIVERED)):
-        if current.delivery_attempted_at is not None and now - current.delivery_attempted_at < RETRY_AFTER:
-            continue
-        if now - (current.retracted_at or current.sent_at or now) > timedelta(seconds=get_settings().alert_ttl_seconds):
-            _record_delivery(current, status="expired", channels=_channels_of(current))
-            log.error("alert never delivered, past its TTL", extra={"department": current.department})
-            continue
-        if _claim_retry(current, now):
-            outcome = _deliver(current, _channels_of(current))
-            log.warning("alert delivery retried: %s", outcome["status"], extra={"department": current.department})
-            retried += 1
+        try:  # one département's failure must not hold back the others' alerts (next run retries it)
+            retried += _retry(current, now)
+        except Exception as exc:
+            log.error("alert delivery retry failed: %s", type(exc).__name__, extra={"department": current.department})
     return retried
+
+
+def _retry(current: CurrentAlert, now: datetime) -> int:
+    """Deliver one undelivered current alert again, or mark it expired; 1 if it was retried."""
+    if current.delivery_attempted_at is not None and now - current.delivery_attempted_at < RETRY_AFTER:
+        return 0
+    if now - (current.retracted_at or current.sent_at or now) > timedelta(seconds=get_settings().alert_ttl_seconds):
+        _record_delivery(current, status="expired", channels=_channels_of(current))
+        log.error("alert never delivered, past its TTL", extra={"department": current.department})
+        return 0
+    if not _claim_retry(current, now):
+        return 0
+    outcome = _deliver(current, _channels_of(current))
+    log.warning("alert delivery retried: %s", outcome["status"], extra={"department": current.department})
+    return 1
 
 
 def _claim_retry(current: CurrentAlert, now: datetime) -> bool:

@@ -390,6 +390,30 @@ def test_a_retry_delivers_only_the_channels_that_failed(
     assert log_entries()[0].channels["flaky"] == {"ok": True}
 
 
+def test_a_retry_that_fails_for_one_department_still_retries_the_others(
+    client: Any, auth_header: Headers, monkeypatch: pytest.MonkeyPatch, published: Callable[..., Any]
+) -> None:
+    from pynamodb.exceptions import GetError
+
+    with monkeypatch.context() as patch:
+        sns_down(patch)
+        post(client, auth_header("corg-34"))
+        post(client, auth_header("admin"), department="30")
+    read = AlertLogEntry.get
+    calls: list[str] = []
+
+    def throttled_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0])
+        if len(calls) == 1:
+            raise GetError("throttled")
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(AlertLogEntry, "get", throttled_once)
+    assert alerts.retry_deliveries(now=later(minutes=1)) == 1
+    served = {"34", "30"} - {calls[0]}
+    assert [len(published(code)) for code in sorted(served)] == [1]
+
+
 def test_two_overlapping_retries_deliver_once(failed_alert: dict[str, Any], published: Callable[..., Any]) -> None:
     stale = current()
     assert alerts.retry_deliveries(now=later(minutes=1)) == 1
