@@ -83,11 +83,6 @@ def name(code: str) -> str:
     return NAMES[code]
 
 
-def school_zone(code: str) -> str | None:
-    """Zone A, B or C of a département; None for Corsica and the DROM (their own calendars)."""
-    return _ZONE_OF.get(code)
-
-
 def in_school_zone(zone: str) -> list[str]:
     """The départements of zone A, B or C, in code order."""
     return [code for code in CODES if _ZONE_OF.get(code) == zone]
