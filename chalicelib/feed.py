@@ -129,7 +129,11 @@ def publish(item: FeedItemBody, *, author: str) -> dict[str, Any]:
         author=author,
     )
     stored.save()
-    _audit(FEED_LOG, "feed_published", author=author, text=item.title, ref=item_id, at=now)
+    try:
+        _audit(FEED_LOG, "feed_published", author=author, text=item.title, ref=item_id, at=now)
+    except Exception:
+        stored.delete()  # the OPP is told to try again: the retry must not publish the item twice
+        raise
     log.info("feed item published", extra={"item": item_id, "operator": author, "kind": item.kind})
     return shown(stored)
 

@@ -130,6 +130,23 @@ def test_publication_and_removal_are_audited_with_their_author(client: Any, auth
     assert all(e.text == "Vacances : pensez à l'OTV" for e in entries)
 
 
+def test_an_item_whose_publication_cannot_be_audited_is_not_left_published(
+    client: Any, auth_header: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The OPP is told to try again (503): the item must not stay in the feed, or the retry would
+    publish it twice, and unaudited."""
+    from botocore.exceptions import ClientError
+    from pynamodb.exceptions import PutError
+
+    def throttled(*args: Any, **kwargs: Any) -> None:
+        error = ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected"}}, "PutItem")
+        raise PutError("throttled") from error
+
+    monkeypatch.setattr(AlertLogEntry, "save", throttled)
+    assert publish(client, auth_header).status_code == 503
+    assert client.http.get("/feed").json_body == {"items": [], "next_cursor": None}
+
+
 @pytest.mark.parametrize("item_id", ["0" * 32, "not-an-id", "%27%3B--"])
 def test_removing_an_unknown_item_is_a_404(client: Any, auth_header: Headers, item_id: str) -> None:
     response = client.http.delete(f"/opp/feed/{item_id}", headers=auth_header("opp-ggd34"))
