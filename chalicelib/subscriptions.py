@@ -134,15 +134,24 @@ def sweep_disabled() -> int:
     removed = 0
     for platform in MOBILE_PLATFORMS:
         for endpoint_arn, token in sns.disabled_endpoints(platform):
-            subscription = _find_by_token(_hash(token)) if token else None
-            if subscription is not None and subscription.endpoint_arn == endpoint_arn:
-                _remove(subscription)
-            else:
-                sns.delete_endpoint(endpoint_arn)
+            try:  # one endpoint that cannot be removed now must not keep the others: the next sweep retries it
+                _remove_disabled(endpoint_arn, token)
+            except Exception as exc:
+                log.error("disabled endpoint not removed: %s", type(exc).__name__)
+                continue
             removed += 1
     if removed:
         log.info("disabled endpoints removed: %d", removed)
     return removed
+
+
+def _remove_disabled(endpoint_arn: str, token: str) -> None:
+    """The subscription of a disabled endpoint with it, or the endpoint alone if none uses it."""
+    subscription = _find_by_token(_hash(token)) if token else None
+    if subscription is not None and subscription.endpoint_arn == endpoint_arn:
+        _remove(subscription)
+    else:
+        sns.delete_endpoint(endpoint_arn)
 
 
 def _remove_if_expired(subscription_id: str, cutoff: datetime) -> int:

@@ -307,6 +307,26 @@ def test_endpoints_disabled_by_sns_are_swept(client: Any) -> None:
     assert dead not in topic_endpoints("34")
 
 
+def test_a_disabled_endpoint_that_cannot_be_removed_does_not_stop_the_sweep(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for token in ("e" * 64, "f" * 64):
+        subscribe(client, token=token)
+        aws.client("sns").set_endpoint_attributes(EndpointArn=_endpoint_of(token), Attributes={"Enabled": "false"})
+    calls: list[str | None] = []
+
+    def down_once(arn: str | None) -> None:
+        calls.append(arn)
+        if len(calls) == 1:
+            raise _aws_error("ServiceUnavailable")
+        sns.unsubscribe(arn)
+
+    monkeypatch.setitem(subscriptions._RELEASE, "department", down_once)
+    assert subscriptions.sweep_disabled() == 1
+    assert len(stored()) == 1  # the other one: the next sweep removes it
+    assert subscriptions.sweep_disabled() == 1 and stored() == []
+
+
 def test_count_uses_the_audience_of_each_platform(client: Any) -> None:
     subscribe(client)
     subscribe(client, token="f" * 64)
