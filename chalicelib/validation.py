@@ -71,6 +71,8 @@ def french_message(error: dict[str, Any]) -> str:
         return str(ctx["error"])
     if kind == "string_too_long" and "max_length" in ctx:
         return f"Ce champ dépasse {ctx['max_length']} caractères."
+    if kind == "too_long" and "max_length" in ctx:
+        return f"Cette liste compte au plus {ctx['max_length']} éléments."
     if kind == "string_too_short" and ctx.get("min_length") == 1:
         return "Ce champ ne peut pas être vide."
     if kind in ("enum", "literal_error") and "expected" in ctx:

@@ -173,7 +173,7 @@ def test_nothing_typed_is_stored(client: Any) -> None:
         ("last_name", "Du\npont", "retours à la ligne"),
         ("last_name", "", "ne peut pas être vide"),
         ("remarks", "x" * 501, "500 caractères"),
-        ("key_holders", [{"name": "A", "phone": "0612345678"}] * 4, "Valeur invalide"),
+        ("key_holders", [{"name": "A", "phone": "0612345678"}] * 4, "au plus 3 éléments"),
         ("unexpected", 1, "n'est pas attendu"),
     ],
 )

@@ -50,3 +50,13 @@ def test_oversized_bodies_are_refused() -> None:
 )
 def test_values_are_taken_strictly_as_their_json_type(raw: bytes, field: str) -> None:
     assert [e["field"] for e in errors_of(raw).errors or []] == [field]
+
+
+class Listing(Body):
+    names: list[str] = Field(default_factory=list, max_length=3)
+
+
+def test_a_list_too_long_says_how_many_items_are_allowed() -> None:
+    with pytest.raises(AppError) as raised:
+        parse(Listing, b'{"names": ["a", "b", "c", "d"]}')
+    assert raised.value.errors == [{"field": "names", "message": "Cette liste compte au plus 3 éléments."}]
