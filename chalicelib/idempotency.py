@@ -3,8 +3,9 @@
 The first request claims the key with a conditional write, runs, then stores its answer (success or
 a client error such as a refusal). A retry with the same key and the same body replays that answer;
 the same key with another body is a 422; a retry while the first is still running is a 409.
-Server failures release the claim so that the retry runs again: the operations protected here
-record nothing before the point after which they can no longer fail (see `alerts.send`).
+Server failures, and refusals that ask to try again (409, 429), release the claim so that the retry
+runs again: the operations protected here record nothing before the point after which they can no
+longer fail (see `alerts.send`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 RETENTION = timedelta(hours=24)
 LEASE = timedelta(seconds=60)  # longer than any request may run (API Gateway stops at 29 s)
 HEADER = "Idempotency-Key"
+RETRYABLE = (409, 429)  # refusals that say « réessayez »: the retry with the same key runs again
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
@@ -49,7 +51,7 @@ def once(*, scope: str, key: str | None, request: Body, status: int, run: Callab
     try:
         body = run()
     except AppError as error:
-        if error.status < 500:
+        if error.status < 500 and error.status not in RETRYABLE:
             _complete(record_key, error.status, error.to_problem())
         else:
             _release(record_key)

@@ -122,3 +122,16 @@ def test_an_answer_that_cannot_be_stored_is_still_given_and_the_work_not_redone(
     with pytest.raises(AppError) as held:
         once("k", run)
     assert held.value.code == "request_in_progress" and runs == [1]
+
+
+def test_a_conflict_that_says_try_again_releases_the_key(aws: Any) -> None:
+    """A 409 « réessayez dans un instant » (too many simultaneous sends) is not an answer to replay:
+    the retry with the same key must run."""
+
+    def busy() -> dict[str, Any]:
+        raise AppError("conflict")
+
+    with pytest.raises(AppError):
+        once("busy", busy)
+    runs, run = counter()
+    assert once("busy", run).body == {"n": 1} and runs == [1]
