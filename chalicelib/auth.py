@@ -44,14 +44,6 @@ class User:
     username: str
     groups: frozenset[str]
 
-    @property
-    def departments(self) -> list[str]:
-        """Départements this operator may alert (from its `corg-<dept>` groups)."""
-        from chalicelib.departements import NAMES
-
-        codes = {g[len(CORG_PREFIX) :].upper() for g in self.groups if g.startswith(CORG_PREFIX)}
-        return [code for code in NAMES if code in codes or ADMIN in self.groups]
-
 
 def authorize(user: User, action: str, department: str | None = None) -> None:
     """Raise a 403 unless `user` may do `action` (on `department`, for département-scoped actions)."""

@@ -58,11 +58,6 @@ def test_a_corg_cannot_publish_the_national_feed() -> None:
     assert "OPP du GGD34" in raised.value.detail
 
 
-def test_departements_come_from_corg_groups() -> None:
-    assert user("corg-34", "corg-2b").departments == ["2B", "34"]
-    assert len(user("admin").departments) == 101
-
-
 # --- login ------------------------------------------------------------------------------------
 
 
