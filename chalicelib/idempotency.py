@@ -69,9 +69,12 @@ def _claim(record_key: str, fingerprint: str) -> Reply | None:
 
     from chalicelib.models import IdempotencyRecord
 
-    record = IdempotencyRecord(record_key, fingerprint=fingerprint, expires_at=_now() + RETENTION)
+    now = _now()
+    record = IdempotencyRecord(record_key, fingerprint=fingerprint, expires_at=now + RETENTION)
+    # DynamoDB's TTL deletes expired records up to days late: one past its retention counts as gone
+    free = IdempotencyRecord.key.does_not_exist() | (IdempotencyRecord.expires_at < now)
     try:
-        record.save(condition=IdempotencyRecord.key.does_not_exist())
+        record.save(condition=free)
         return None
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":

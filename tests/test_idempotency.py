@@ -135,3 +135,18 @@ def test_a_conflict_that_says_try_again_releases_the_key(aws: Any) -> None:
         once("busy", busy)
     runs, run = counter()
     assert once("busy", run).body == {"n": 1} and runs == [1]
+
+
+def test_a_record_past_its_retention_is_ignored_even_before_dynamodb_deletes_it(aws: Any) -> None:
+    """DynamoDB's TTL deletes expired items up to days late: a key older than a day is free again."""
+    IdempotencyRecord(
+        "op#route#k",
+        fingerprint=_fingerprint("other"),
+        completed=True,
+        status_code=201,
+        response={"n": 0},
+        expires_at=idempotency._now() - timedelta(minutes=1),
+    ).save()
+    runs, run = counter()
+    reply = once("k", run)
+    assert (reply.body, reply.replayed, runs) == ({"n": 1}, False, [1])
