@@ -79,19 +79,26 @@ def _claim(record_key: str, fingerprint: str) -> Reply | None:
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-    first = IdempotencyRecord.get(record_key, consistent_read=True)
+    try:
+        first = IdempotencyRecord.get(record_key, consistent_read=True)
+    except IdempotencyRecord.DoesNotExist:  # the first request failed and released the key just now
+        raise _in_progress() from None
     if first.fingerprint != fingerprint:
         raise AppError("idempotency_key_reused")
     if not first.completed:
         started = first.expires_at - RETENTION
         if _now() - started < LEASE:
-            raise AppError("request_in_progress", headers={"Retry-After": "2"})
+            raise _in_progress()
         raise AppError(
             "request_in_progress",
             "La première requête avec cette clé a été interrompue : consultez le journal avant de renvoyer "
             "le message avec une nouvelle clé.",
         )
     return Reply(int(first.status_code or 200), dict(first.response or {}), replayed=True)
+
+
+def _in_progress() -> AppError:
+    return AppError("request_in_progress", headers={"Retry-After": "2"})
 
 
 def _complete(record_key: str, status: int, body: dict[str, Any]) -> None:

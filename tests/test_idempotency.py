@@ -150,3 +150,19 @@ def test_a_record_past_its_retention_is_ignored_even_before_dynamodb_deletes_it(
     runs, run = counter()
     reply = once("k", run)
     assert (reply.body, reply.replayed, runs) == ({"n": 1}, False, [1])
+
+
+def test_a_key_released_between_the_claim_and_the_read_is_a_409_to_retry(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first request failed and released its key just after this one found it claimed."""
+    _, run = counter()
+    once("k", run)
+
+    def released(*args: Any, **kwargs: Any) -> None:
+        raise IdempotencyRecord.DoesNotExist()
+
+    monkeypatch.setattr(IdempotencyRecord, "get", released)
+    with pytest.raises(AppError) as held:
+        once("k", run)
+    assert held.value.code == "request_in_progress" and held.value.headers == {"Retry-After": "2"}
