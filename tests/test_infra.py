@@ -398,3 +398,17 @@ def test_the_scan_refuses_a_client_it_cannot_name(tmp_path: Path) -> None:
 
 def test_the_scan_counts_what_lambda_does_with_the_role(used: dict[str, list[str]]) -> None:
     assert {"logs:CreateLogStream", "logs:PutLogEvents"} <= set(used)
+
+
+def test_the_gateway_own_answers_are_french_problems_with_the_security_headers(template: dict[str, Any]) -> None:
+    from chalicelib.routes import PROBLEM, SECURITY_HEADERS
+
+    answers = template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    assert {"MISSING_AUTHENTICATION_TOKEN", "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(answers)
+    assert answers["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+    for answer in answers.values():
+        headers = {name: value.strip("'") for name, value in answer["ResponseParameters"]["Headers"].items()}
+        assert headers == {**SECURITY_HEADERS, "Content-Security-Policy": "sandbox", "Content-Type": PROBLEM}
+        problem = json.loads(answer["ResponseTemplates"]["application/json"])
+        assert problem["detail"] and "Missing Authentication Token" not in problem["detail"]
+        assert problem["status"] == int(answer.get("StatusCode", problem["status"]))
