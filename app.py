@@ -45,9 +45,12 @@ def security_headers(event: Any, get_response: Callable[[Any], Response]) -> Res
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def retry_alert_deliveries(event: Any) -> None:
-    from chalicelib import alerts
+    from chalicelib import alerts, feed
 
-    alerts.retry_deliveries()
+    try:
+        alerts.retry_deliveries()
+    finally:  # an alert-table outage must not hold back the prevention pushes' retries
+        feed.retry_prevention_pushes()
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

@@ -14,8 +14,8 @@ import logging
 import re
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -25,12 +25,18 @@ from chalicelib.config import get_settings
 from chalicelib.errors import AppError, field_error
 from chalicelib.validation import Body, clean_text
 
+if TYPE_CHECKING:
+    from chalicelib import push
+    from chalicelib.models import AlertLogEntry
+
 log = logging.getLogger(__name__)
 
 FEED = "national"  # the one partition of the feed's `by-time` index
 FEED_LOG = "feed"  # alert-log partition of feed publications and removals
 NATIONAL_LOG = "national"  # alert-log partition of national prevention pushes
 PUSH_TITLE = "Stop Cambriolages : prévention"
+RETRY_QUEUE = "prevention"  # `retry_queue` of the prevention pushes not yet delivered (a sparse index)
+STALE_AFTER = timedelta(minutes=2)  # a push pending (or retrying) this long was cut short: send it again
 MAX_CURSOR = 200
 BAD_CURSOR = "Curseur de pagination invalide : reprenez depuis la première page."
 
@@ -210,50 +216,122 @@ def decode_cursor(cursor: str) -> dict[str, dict[str, str]]:
 # --- Prevention pushes --------------------------------------------------------------------------
 
 
-def push_prevention(text: str, *, author: str, departments: Sequence[str] | None = None) -> dict[str, Any]:
+def push_prevention(
+    text: str, *, author: str, departments: Sequence[str] | None = None, push_id: str | None = None
+) -> dict[str, Any]:
     """Send a prevention push to the national topic, or to each of `departments`; each send is logged
-    before delivery and marked with its outcome. Off-topic texts are refused (422) and logged."""
-    from chalicelib import push
-    from chalicelib.models import AlertLogEntry
-
+    before delivery and marked with its outcome (a failed one is sent again by
+    `retry_prevention_pushes`). Off-topic texts are refused (422) and logged. `push_id` names the
+    push (a seasonal reminder sent in several runs keeps one id); a new one by default."""
     targets: Sequence[str | None] = list(departments) if departments is not None else [None]
     text = rules.normalize_text(text)
     _refuse_off_topic({"text": text}, partition=NATIONAL_LOG, author=author)
-    push_id, now = uuid.uuid4().hex, _now()
+    push_id, now = push_id or uuid.uuid4().hex, _now()
     delivered: dict[str, str] = {}
     for department in targets:
         entry = _audit(
             department or NATIONAL_LOG, "prevention", author=author, text=text, ref=push_id, at=now, status="pending"
         )
-        notification = push.Notification(
-            department=department,
-            title=PUSH_TITLE,
-            body=text,
-            kind="prevention",
-            alert_id=push_id,
-            revision=0,
-            ttl_seconds=get_settings().alert_ttl_seconds,
-            log_key=entry.log_key,
-        )
-        results = push.deliver(notification)
-        status = "published" if results and all(r.ok for r in results.values()) else "failed"
-        try:  # the push has left: a failure here must not make the OPP (or the scheduler) send it again
-            entry.update(
-                actions=[
-                    AlertLogEntry.delivery_status.set(status),
-                    AlertLogEntry.channels.set(_details(results)),
-                    AlertLogEntry.delivery_attempts.add(1),
-                ]
-            )
-        except Exception as exc:
-            log.error("prevention push outcome not recorded: %s", type(exc).__name__)
-        delivered[department or NATIONAL_LOG] = status
+        delivered[department or NATIONAL_LOG] = _deliver(entry)
     log.info("prevention push sent", extra={"push": push_id, "operator": author, "audiences": len(targets)})
     return {"id": push_id, "text": text, "sent_at": _to_second(_iso(now)), "delivery": delivered}
 
 
-def _details(results: dict[str, Any]) -> dict[str, Any]:
-    return {name: {"ok": r.ok, **r.detail} for name, r in results.items()}
+def retry_prevention_pushes(now: datetime | None = None) -> int:
+    """Deliver again, within the push TTL, the prevention pushes whose delivery failed or was cut
+    short (pending or retrying for `STALE_AFTER`: a crash); past the TTL, mark them expired. Reads
+    the sparse `undelivered-prevention` index, never the whole log. Returns how many were retried."""
+    from chalicelib.models import AlertLogEntry
+
+    now = now or _now()
+    retried = 0
+    for entry in AlertLogEntry.undelivered_prevention.query(RETRY_QUEUE):
+        try:  # one entry's failure must not hold back the others (the next run retries it)
+            retried += _retry(entry, now)
+        except Exception as exc:
+            log.error("prevention push retry failed: %s", type(exc).__name__, extra={"push": entry.alert_id})
+    return retried
+
+
+def _retry(entry: AlertLogEntry, now: datetime) -> int:
+    """Deliver one undelivered push again to the channels that failed, or expire it; 1 if retried."""
+    if entry.delivery_status != "failed" and now - (entry.delivery_attempted_at or entry.created_at) < STALE_AFTER:
+        return 0  # may still be in flight
+    if now - entry.created_at > timedelta(seconds=get_settings().alert_ttl_seconds):
+        if _claim(entry, now, status="expired"):
+            log.error("prevention push never delivered, past its TTL", extra={"push": entry.alert_id})
+        return 0
+    if not _claim(entry, now, status="retrying"):
+        return 0
+    status = _deliver(entry, entry.channels)
+    log.warning("prevention push retried: %s", status, extra={"push": entry.alert_id})
+    return 1
+
+
+def _claim(entry: AlertLogEntry, now: datetime, *, status: str) -> bool:
+    """Move the entry to `status` unless another run changed it since it was read (every change of
+    its delivery changes its status or its attempt time): overlapping schedules send once."""
+    from pynamodb.exceptions import UpdateError
+    from pynamodb.expressions.update import Action
+
+    from chalicelib.models import AlertLogEntry
+
+    actions: list[Action] = [AlertLogEntry.delivery_status.set(status), AlertLogEntry.delivery_attempted_at.set(now)]
+    if status == "expired":
+        actions.append(AlertLogEntry.retry_queue.remove())
+    seen = (AlertLogEntry.delivery_status == entry.delivery_status) & (
+        AlertLogEntry.delivery_attempted_at == entry.delivery_attempted_at
+    )
+    try:
+        entry.update(actions=actions, condition=seen)
+    except UpdateError as exc:
+        if "ConditionalCheckFailed" in str(exc.cause_response_code):
+            return False
+        raise
+    return True
+
+
+def _deliver(entry: AlertLogEntry, done: dict[str, Any] | None = None) -> str:
+    """Hand the logged push to the channels not yet done and record the outcome (a push delivered
+    everywhere leaves the retry queue); returns the status. Never raises: the push has left, and a
+    failure here must not make the OPP (or the scheduler) send it again."""
+    from pynamodb.expressions.update import Action
+
+    from chalicelib import push
+    from chalicelib.models import AlertLogEntry
+
+    done = dict(done or {})
+    results = push.deliver(_notification(entry), skip=frozenset(n for n, r in done.items() if r.get("ok")))
+    done.update({name: {"ok": r.ok, **r.detail} for name, r in results.items()})
+    status = "published" if done and all(r.get("ok") for r in done.values()) else "failed"
+    actions: list[Action] = [
+        AlertLogEntry.delivery_status.set(status),
+        AlertLogEntry.channels.set(done),
+        AlertLogEntry.delivery_attempts.add(1),
+    ]
+    if status == "published":
+        actions.append(AlertLogEntry.retry_queue.remove())
+    try:
+        entry.update(actions=actions)
+    except Exception as exc:
+        log.error("prevention push outcome not recorded: %s", type(exc).__name__)
+    return status
+
+
+def _notification(entry: AlertLogEntry) -> push.Notification:
+    """The same push on every try: its id, text, audience and the prevention collapse key."""
+    from chalicelib import push
+
+    return push.Notification(
+        department=None if entry.department == NATIONAL_LOG else entry.department,
+        title=PUSH_TITLE,
+        body=entry.text or "",
+        kind="prevention",
+        alert_id=entry.alert_id or "",
+        revision=0,
+        ttl_seconds=get_settings().alert_ttl_seconds,
+        log_key=entry.log_key,
+    )
 
 
 # --- Audit --------------------------------------------------------------------------------------
@@ -296,7 +374,7 @@ def _audit(
     findings: list[dict[str, str]] | None = None,
 ) -> Any:
     """Append one entry to the alert log (never updated, but for its delivery outcome), kept as long
-    as the alerts' entries."""
+    as the alerts' entries. An entry with a delivery `status` waits in the retry queue until delivered."""
     from chalicelib.alerts import LOG_RETENTION
     from chalicelib.models import AlertLogEntry
 
@@ -310,6 +388,8 @@ def _audit(
         created_at=at,
         findings=findings,
         delivery_status=status,
+        delivery_attempted_at=at if status else None,
+        retry_queue=RETRY_QUEUE if status else None,
         expires_at=at + LOG_RETENTION,
     )
     entry.save()

@@ -110,6 +110,18 @@ class DeliveryCounts(MapAttribute[str, int]):
     pruned = NumberAttribute(default=0)
 
 
+class UndeliveredPreventionIndex(GlobalSecondaryIndex["AlertLogEntry"]):
+    """Sparse: only the prevention pushes not yet delivered carry `retry_queue`, so the per-minute
+    retry reads these few entries instead of scanning the whole log."""
+
+    class Meta:
+        index_name = "undelivered-prevention"
+        projection = AllProjection()
+
+    retry_queue = UnicodeAttribute(hash_key=True)  # "prevention" while undelivered, removed after
+    log_key = UnicodeAttribute(range_key=True)
+
+
 class AlertLogEntry(Model):
     """Append-only audit trail of sends, retractions and refusals, newest first per département."""
 
@@ -130,9 +142,13 @@ class AlertLogEntry(Model):
     findings = JSONAttribute(null=True)
     delivery_status = UnicodeAttribute(null=True)  # pending | retrying | published | failed | superseded | expired
     delivery_attempts = NumberAttribute(default=0)
+    delivery_attempted_at = UTCDateTimeAttribute(null=True)  # prevention pushes: when the last try began
     channels = JSONAttribute(null=True)  # {channel name: {"ok": bool, ...}} from chalicelib.push.deliver
     web = DeliveryCounts(null=True)
     expires_at = TTLAttribute(null=True)  # kept one year (CNIL: logs 6 to 12 months)
+    retry_queue = UnicodeAttribute(null=True)
+
+    undelivered_prevention = UndeliveredPreventionIndex()
 
 
 class FeedByTimeIndex(GlobalSecondaryIndex["FeedItem"]):

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
@@ -179,8 +181,8 @@ _MONTHS = (
 
 def send_due_reminders(*, today: date) -> list[str]:
     """Send the OTV reminder of every period starting in `OTV_REMINDER_DAYS` days or less, once per
-    period: a prevention push (national, or to each département of the period's zone) and a feed
-    item. Returns the ids of the periods reminded now. Periods whose dates are still to confirm
+    period: a prevention push (national, or to each département of the period's zone, each once)
+    and a feed item. Returns the ids of the periods reminded now. Periods whose dates are still to confirm
     are skipped with a warning: the gendarmerie never publishes a date it has not checked."""
     from chalicelib import holidays
     from chalicelib.config import get_settings
@@ -189,8 +191,7 @@ def send_due_reminders(*, today: date) -> list[str]:
     for period in holidays.due(holidays.calendar(), today=today, days_before=get_settings().otv_reminder_days):
         if period.to_confirm:
             log.warning("OTV reminder not sent: dates of %s are to confirm in otv_calendar.json", period.id)
-        elif _claim(period):
-            _remind(period)
+        elif _remind(period):
             sent.append(period.id)
     return sent
 
@@ -235,16 +236,54 @@ def _zone_suffix(period: holidays.Period, *, long: bool = False) -> str:
     return f" pour la zone {period.zone}" if long else f" (zone {period.zone})"
 
 
-def _claim(period: holidays.Period) -> bool:
-    """Record that this period's reminder is being sent; False if it already was (conditional write)."""
+def _remind(period: holidays.Period) -> bool:
+    """Push to each audience, then publish the feed item, each part once: a part claims its own
+    marker before it is sent and releases it if sending fails (raised: the next daily run retries),
+    so a run after a partial failure, or two runs at once, send only what is missing. No marker
+    for the whole period: a run that saw a part claimed cannot know it will succeed. True if
+    anything was sent now."""
+    from chalicelib import feed
+
+    key, text = f"otv-reminder#{period.id}", reminder_push_text(period)
+    push_id = uuid.uuid5(uuid.NAMESPACE_URL, key).hex  # one id for every audience and run of the period
+    sent = False
+    for code in [None] if period.national else period.departments:
+        push = partial(
+            feed.push_prevention,
+            text,
+            author=REMINDER_AUTHOR,
+            departments=None if code is None else [code],
+            push_id=push_id,
+        )
+        sent |= _once(f"{key}#{code or feed.NATIONAL_LOG}", period, push)
+    sent |= _once(f"{key}#feed", period, partial(feed.publish, reminder_feed_item(period), author=REMINDER_AUTHOR))
+    if sent:
+        log.info("OTV reminder sent", extra={"period": period.id, "audiences": len(period.departments) or "national"})
+    return sent
+
+
+def _once(key: str, period: holidays.Period, send: Callable[[], object]) -> bool:
+    """Run `send` unless its marker is already set; if it fails, release the marker and raise."""
+    from chalicelib.models import Marker
+
+    if not _claim(key, period):
+        return False
+    try:
+        send()
+    except Exception:
+        Marker(key).delete()
+        raise
+    return True
+
+
+def _claim(key: str, period: holidays.Period) -> bool:
+    """Set a once-only marker (kept past the period); False if it already was (conditional write)."""
     from pynamodb.exceptions import PutError
 
     from chalicelib.models import Marker
 
     expires = datetime.combine(period.start, datetime.min.time(), tzinfo=UTC) + timedelta(days=400)
-    marker = Marker(
-        f"otv-reminder#{period.id}", hits=1, first_at=int(datetime.now(UTC).timestamp()), expires_at=expires
-    )
+    marker = Marker(key, hits=1, first_at=int(datetime.now(UTC).timestamp()), expires_at=expires)
     try:
         marker.save(condition=Marker.key.does_not_exist())
     except PutError as exc:
@@ -252,21 +291,3 @@ def _claim(period: holidays.Period) -> bool:
             return False
         raise
     return True
-
-
-def _remind(period: holidays.Period) -> None:
-    """Push and publish; if either fails the claim is released so that tomorrow's run retries."""
-    from chalicelib import feed
-    from chalicelib.models import Marker
-
-    try:
-        feed.push_prevention(
-            reminder_push_text(period),
-            author=REMINDER_AUTHOR,
-            departments=None if period.national else period.departments,
-        )
-        feed.publish(reminder_feed_item(period), author=REMINDER_AUTHOR)
-    except Exception:
-        Marker(f"otv-reminder#{period.id}").delete()
-        raise
-    log.info("OTV reminder sent", extra={"period": period.id, "audiences": len(period.departments) or "national"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -334,3 +334,150 @@ def test_a_push_whose_outcome_cannot_be_logged_is_still_answered_and_the_next_au
     answer = feed.push_prevention(TEXT, author="opp-ggd34", departments=["34", "30"])
     assert answer["delivery"] == {"34": "published", "30": "published"}
     assert len(published("34")) == len(published("30")) == 1
+
+
+# --- Retrying failed prevention pushes -------------------------------------------------------------
+
+
+def later(**delta: float) -> datetime:
+    return datetime.now(UTC) + timedelta(**delta)
+
+
+def sns_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.push import sns
+
+    def down(_: Any) -> Any:
+        raise RuntimeError("SNS down")
+
+    monkeypatch.setattr(sns.CHANNEL, "deliver", down)
+
+
+def waiting() -> list[AlertLogEntry]:
+    """The retry queue: what the sparse index holds."""
+    return list(AlertLogEntry.undelivered_prevention.query(feed.RETRY_QUEUE))
+
+
+def a_failed_push(monkeypatch: pytest.MonkeyPatch, departments: list[str] | None = None) -> dict[str, Any]:
+    with monkeypatch.context() as patch:
+        sns_down(patch)
+        return feed.push_prevention(TEXT, author="opp-ggd34", departments=departments)
+
+
+def test_a_failed_prevention_push_is_retried_on_the_failed_channels_only_as_the_same_notification(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    from chalicelib import push
+    from chalicelib.push import DeliveryResult, Notification, sns
+
+    sent: list[Notification] = []
+
+    class FlakyChannel:
+        name = "flaky"
+
+        def deliver(self, notification: Notification) -> DeliveryResult:
+            sent.append(notification)
+            return DeliveryResult(self.name, len(sent) > 1)
+
+    monkeypatch.setattr(push, "channels", lambda: [sns.CHANNEL, FlakyChannel()])
+    answer = feed.push_prevention(TEXT, author="opp-ggd34")
+    assert answer["delivery"] == {"national": "failed"}
+    assert feed.retry_prevention_pushes(now=later(seconds=30)) == 1  # a failure is retried at once
+    first, again = sent
+    assert again == first and (again.alert_id, again.kind) == (answer["id"], "prevention")
+    assert again.collapse_key == "prevention-nationale" and again.department is None
+    assert len(published(None)) == 1  # SNS had succeeded: not published twice
+    [entry] = audit(feed.NATIONAL_LOG)
+    assert entry.delivery_status == "published" and entry.delivery_attempts == 2
+    assert entry.channels["sns"]["ok"] is True and entry.channels["flaky"] == {"ok": True}
+    assert waiting() == []
+    assert feed.retry_prevention_pushes(now=later(minutes=2)) == 0 and len(sent) == 2
+
+
+def test_a_prevention_push_to_a_departement_is_retried_to_that_departement(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    push_id = a_failed_push(monkeypatch, departments=["34"])["id"]
+    assert published("34") == []
+    assert feed.retry_prevention_pushes(now=later(minutes=1)) == 1
+    [sent] = published("34")
+    assert sent["message"]["APNS"]["alert_id"] == push_id and sent["message"]["APNS"]["kind"] == "prevention"
+    assert sent["attributes"]["AWS.SNS.MOBILE.APNS.COLLAPSE_ID"] == "prevention-nationale"
+    assert published(None) == []
+    [entry] = audit("34")
+    assert entry.delivery_status == "published" and entry.channels["sns"]["ok"] is True
+
+
+def test_only_undelivered_prevention_pushes_wait_in_the_retry_index(
+    client: Any, auth_header: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(client, auth_header)
+    feed.push_prevention(TEXT, author="opp-ggd34")
+    a_failed_push(monkeypatch)
+    [entry] = waiting()
+    assert entry.delivery_status == "failed"
+
+
+def test_a_prevention_push_left_pending_by_a_crash_is_sent_after_two_minutes(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(feed, "_deliver", lambda entry, done=None: "pending")  # the Lambda died mid-send
+        feed.push_prevention(TEXT, author="opp-ggd34")
+    assert feed.retry_prevention_pushes(now=later(minutes=1)) == 0  # may still be in flight
+    assert published(None) == []
+    assert feed.retry_prevention_pushes(now=later(minutes=2, seconds=5)) == 1
+    assert len(published(None)) == 1
+    assert audit(feed.NATIONAL_LOG)[0].delivery_status == "published"
+
+
+def test_an_undelivered_prevention_push_past_its_ttl_is_marked_expired_and_logged(
+    aws: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    published: Callable[[str | None], list[dict[str, Any]]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    a_failed_push(monkeypatch)
+    with caplog.at_level("ERROR"):
+        assert feed.retry_prevention_pushes(now=later(hours=24, minutes=1)) == 0
+    assert "past its TTL" in caplog.text
+    assert published(None) == []
+    assert audit(feed.NATIONAL_LOG)[0].delivery_status == "expired"
+    assert waiting() == []
+
+
+def test_two_overlapping_prevention_retries_deliver_once(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    a_failed_push(monkeypatch)
+    [stale] = waiting()
+    assert feed.retry_prevention_pushes(now=later(minutes=1)) == 1
+    assert feed._retry(stale, later(minutes=1)) == 0
+    assert len(published(None)) == 1
+
+
+def test_a_prevention_retry_that_fails_for_one_push_still_retries_the_others(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    a_failed_push(monkeypatch, departments=["34", "30"])
+    claim = feed._claim
+    calls: list[str] = []
+
+    def throttled_once(entry: AlertLogEntry, now: datetime, *, status: str) -> bool:
+        calls.append(entry.department)
+        if len(calls) == 1:
+            raise RuntimeError("throttled")
+        return claim(entry, now, status=status)
+
+    monkeypatch.setattr(feed, "_claim", throttled_once)
+    assert feed.retry_prevention_pushes(now=later(minutes=1)) == 1
+    [served] = {"34", "30"} - {calls[0]}
+    assert len(published(served)) == 1 and published(calls[0]) == []
+
+
+def test_the_alert_retry_schedule_retries_prevention_pushes_too(
+    client: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    a_failed_push(monkeypatch)
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
+    client.lambda_.invoke("retry_alert_deliveries", event)
+    assert len(published(None)) == 1

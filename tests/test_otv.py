@@ -338,7 +338,7 @@ def test_the_number_of_days_comes_from_the_settings(aws: Any, monkeypatch: pytes
         get_settings.cache_clear()
 
 
-def test_a_failed_sending_is_retried_by_the_next_run(
+def test_a_feed_item_that_failed_is_published_by_the_next_run_without_pushing_again(
     client: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
 ) -> None:
     from chalicelib import feed
@@ -350,8 +350,41 @@ def test_a_failed_sending_is_retried_by_the_next_run(
         patch.setattr(feed, "publish", broken)
         with pytest.raises(RuntimeError):
             fire(client, "2026-12-09")
+    assert len(published(None)) == 1
     fire(client, "2026-12-10")
     assert len(feed_items(client)) == 1
+    assert len(published(None)) == 1  # the push had left: only the feed item was missing
+    fire(client, "2026-12-11")
+    assert len(feed_items(client)) == 1 and len(published(None)) == 1
+
+
+def test_a_zone_reminder_cut_short_midway_sends_only_to_the_missing_departements_the_next_day(
+    client: Any, monkeypatch: pytest.MonkeyPatch, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    from chalicelib import feed
+
+    period = a_zone_c_period(monkeypatch)
+    reached, broken = period.departments[:2], period.departments[2]
+    audit = feed._audit
+
+    def unavailable_for_one(partition: str, *args: Any, **kwargs: Any) -> Any:
+        if partition == broken:
+            raise RuntimeError("DynamoDB down")
+        return audit(partition, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(feed, "_audit", unavailable_for_one)
+        with pytest.raises(RuntimeError):
+            fire(client, "2030-01-30")
+    assert [len(published(code)) for code in reached] == [1, 1] and published(broken) == []
+    assert feed_items(client) == []
+
+    fire(client, "2030-01-31")
+    assert {code: len(published(code)) for code in period.departments} == dict.fromkeys(period.departments, 1)
+    assert len({published(code)[0]["message"]["APNS"]["alert_id"] for code in period.departments}) == 1
+    assert len(feed_items(client)) == 1
+    fire(client, "2030-02-01")
+    assert len(published(broken)) == 1 and len(feed_items(client)) == 1
 
 
 def test_every_calendar_period_gives_texts_that_pass_the_rules() -> None:
