@@ -12,7 +12,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from tools.live_server import free_port
+from tools.live_server import free_ports
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -50,8 +50,8 @@ def _port_free(port: int) -> bool:
 
 @pytest.mark.slow
 def test_sigterm_stops_the_api_the_workers_and_the_embedded_aws(tmp_path: Path) -> None:
-    port, moto_port = free_port(), free_port()
-    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "PUSH_SERVICE_PORT": str(free_port())}
+    port, moto_port, push_port = free_ports(3)
+    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "PUSH_SERVICE_PORT": str(push_port)}
     with (tmp_path / "server.log").open("wb") as log:
         command = [sys.executable, "-m", "tools.run_local"]
         runner = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=log)
@@ -67,8 +67,8 @@ def test_sigterm_stops_the_api_the_workers_and_the_embedded_aws(tmp_path: Path) 
 
 @pytest.mark.slow
 def test_the_runner_stops_when_its_parent_is_killed_as_make_would_be(tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(free_port()), "PUSH_SERVICE_PORT": str(free_port())}
+    port, moto_port, push_port = free_ports(3)
+    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "PUSH_SERVICE_PORT": str(push_port)}
     pid_file = tmp_path / "runner.pid"
     # A parent that does not forward signals, like make: it starts the runner, then waits.
     script = f"{sys.executable} -m tools.run_local > {tmp_path}/server.log 2>&1 & echo $! > {pid_file}; wait"

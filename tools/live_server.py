@@ -24,10 +24,20 @@ DEMO_PASSWORD = "Demo-Gendarmerie-2026!"
 _KEPT_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DATA_DIR")
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free loopback ports (probes held open together, so no two are the same)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_ports(1)[0]
 
 
 @dataclass(frozen=True)
@@ -54,9 +64,15 @@ class LiveServer:
 @contextmanager
 def running(log_dir: Path, *, startup_seconds: float = 90, **environment: str) -> Iterator[LiveServer]:
     """Start `python -m tools.run_local` on free ports; stop its whole process group afterwards."""
-    port, moto_port = free_port(), free_port()
+    # Every port the runner binds is chosen here: a port it left to the system (0) could be the one
+    # just probed for the API, and the API would then fail to bind.
+    ports = free_ports(3)
+    while environment.get("PUSH_SERVICE_PORT") in {str(p) for p in ports}:  # a port the caller holds
+        ports = free_ports(3)
+    port, moto_port, push_port = ports
     env = {name: os.environ[name] for name in _KEPT_ENVIRONMENT if name in os.environ}
-    env.update(PORT=str(port), MOTO_PORT=str(moto_port), DEMO_PASSWORD=DEMO_PASSWORD, PYTHONUNBUFFERED="1")
+    env.update(PORT=str(port), MOTO_PORT=str(moto_port), PUSH_SERVICE_PORT=str(push_port))
+    env.update(DEMO_PASSWORD=DEMO_PASSWORD, PYTHONUNBUFFERED="1")
     env.update({"LOG_LEVEL": "INFO", **environment})
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"server-{port}.log"
