@@ -8,6 +8,7 @@ from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.config import get_settings
 from chalicelib.routes import (
+    accounts,
     brigades,
     content,
     corg,
@@ -27,6 +28,7 @@ app.api.binary_types.append("application/pdf")
 
 app.register_blueprint(public.bp)
 app.register_blueprint(operators.bp)
+app.register_blueprint(accounts.bp)
 app.register_blueprint(subscriptions.bp)
 app.register_blueprint(corg.bp)
 app.register_blueprint(brigades.bp)

@@ -1,7 +1,11 @@
-"""Operators: login through Cognito, id-token verification against the pool's JWKS, `authorize()`.
+"""Operators: id-token verification against the pool's JWKS, `authorize()`, and the live re-check
+of writes (sign-in itself is in `chalicelib.login`).
 
 Every operator route calls `authenticate()` then `authorize(user, action, department)` before it
-touches any storage.
+touches any storage; a route that writes calls `authorize_write()`, which also asks Cognito (at most
+`access_recheck_seconds` ago, 60 s) whether the account is still enabled and still in the group it
+acts for: a disabled operator, or one removed from the group, is refused within a minute even with
+an id token that is still valid.
 """
 
 from __future__ import annotations
@@ -10,23 +14,21 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
-
-from pydantic import Field
 
 from chalicelib import aws
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError
-from chalicelib.validation import Body
 
 log = logging.getLogger(__name__)
 
 ADMIN = "admin"
 OPP = "opp-ggd34"
 CORG_PREFIX = "corg-"
+CHIEF_SUFFIX = "-chef"
 
-# Who may do what: "corg" means a member of `corg-<dept>` acting on that département.
+# Who may do what: "corg" means a member of `corg-<dept>` acting on that département, "chief" a
+# member of `corg-<dept>-chef` (the CORG's head, who manages its operators) acting on it.
 ACTIONS: dict[str, frozenset[str]] = {
     "alerts:check": frozenset({"corg-any", ADMIN}),
     "alerts:send": frozenset({"corg", ADMIN}),
@@ -36,7 +38,33 @@ ACTIONS: dict[str, frozenset[str]] = {
     "feed:publish": frozenset({OPP, ADMIN}),
     "feed:remove": frozenset({OPP, ADMIN}),
     "prevention:push": frozenset({OPP, ADMIN}),
+    "accounts:read": frozenset({"chief", ADMIN}),
+    "accounts:invite": frozenset({"chief", ADMIN}),
+    "accounts:resend": frozenset({"chief", ADMIN}),
+    "accounts:disable": frozenset({"chief", ADMIN}),
+    "accounts:enable": frozenset({"chief", ADMIN}),
+    "accounts:reset-mfa": frozenset({"chief", ADMIN}),
+    "accounts:remove": frozenset({"chief", ADMIN}),
+    "audit:read": frozenset({ADMIN}),
 }
+# Actions that change something: `authorize_write` re-checks them against Cognito.
+WRITES = frozenset(action for action in ACTIONS if not action.endswith((":read", ":check", ":count")))
+
+
+def corg_group(department: str) -> str:
+    return f"{CORG_PREFIX}{department.lower()}"
+
+
+def chief_group(department: str) -> str:
+    return f"{CORG_PREFIX}{department.lower()}{CHIEF_SUFFIX}"
+
+
+def group_department(group: str) -> str | None:
+    """`corg-34` and `corg-34-chef` → "34" (upper case: `corg-2a` → "2A"); other groups → None."""
+    if not group.startswith(CORG_PREFIX):
+        return None
+    code = group[len(CORG_PREFIX) :].removesuffix(CHIEF_SUFFIX)
+    return code.upper()
 
 
 @dataclass(frozen=True)
@@ -54,10 +82,15 @@ def authorize(user: User, action: str, department: str | None = None) -> None:
         return
     if "corg-any" in allowed and any(g.startswith(CORG_PREFIX) for g in user.groups):
         return
-    if "corg" in allowed and department is not None and f"{CORG_PREFIX}{department.lower()}" in user.groups:
+    if "corg" in allowed and department is not None and corg_group(department) in user.groups:
+        return
+    if "chief" in allowed and department is not None and chief_group(department) in user.groups:
         return
     if "corg" in allowed and department is not None and any(g.startswith(CORG_PREFIX) for g in user.groups):
         raise AppError("forbidden", f"Vous ne pouvez agir que pour votre département, pas pour le {department}.")
+    if "chief" in allowed and any(g.endswith(CHIEF_SUFFIX) for g in user.groups):
+        where = f"le {department}" if department else "ce groupe"
+        raise AppError("forbidden", f"Vous ne gérez que les opérateurs de votre CORG, pas {where}.")
     raise AppError("forbidden", _FORBIDDEN.get(action.split(":")[0], "Action réservée à d'autres opérateurs."))
 
 
@@ -66,89 +99,73 @@ _FORBIDDEN = {
     "prevention": "Les messages de prévention nationaux sont réservés à l'OPP du GGD34.",
     "alerts": "Les alertes sont réservées aux chefs de quart des CORG.",
     "subscribers": "Les alertes sont réservées aux chefs de quart des CORG.",
+    "accounts": "La gestion des comptes est réservée aux administrateurs et aux chefs de CORG.",
+    "audit": "Le journal des comptes est réservé aux administrateurs.",
 }
 
 
-# --- Login ------------------------------------------------------------------------------------
-
-
-class LoginBody(Body):
-    username: str = Field(min_length=1, max_length=128)
-    password: str = Field(min_length=1, max_length=256)
-
-
-def login(username: str, password: str) -> dict[str, Any]:
-    """Exchange credentials for an id token; failures per username are throttled."""
-    settings = get_settings()
-    if not settings.cognito_user_pool_id or not settings.cognito_client_id:
-        raise AppError("service_unavailable", "Le service d'authentification n'est pas configuré.")
-    key = f"login#{username.lower()}"
-    _refuse_if_locked(key)
+def authorize_write(user: User, action: str, department: str | None = None) -> None:
+    """`authorize()` on the token, then again on the account as Cognito has it now (cached at most
+    `access_recheck_seconds`): 401 if it was disabled or deleted, 403 if it left the group."""
+    authorize(user, action, department)
+    enabled, groups = ACCESS.current(user.username)
+    if not enabled:
+        log.warning("write refused: account disabled", extra={"operator": user.username})
+        raise AppError("account_disabled")
     try:
-        answer = aws.client("cognito-idp").initiate_auth(
-            ClientId=settings.cognito_client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )
-    except Exception as exc:  # botocore's modelled errors are built per client: match by code
-        if _error_code(exc) in ("NotAuthorizedException", "UserNotFoundException"):
-            _record_failure(key)
-            log.info("login refused")
-            raise AppError("bad_credentials") from None
-        raise
-    result = answer.get("AuthenticationResult")
-    if not result:
-        raise AppError("bad_credentials", "Ce compte doit d'abord changer son mot de passe auprès de l'administrateur.")
-    _clear_failures(key)
-    user = verify_token(result["IdToken"])
-    log.info("login ok", extra={"operator": user.username})
-    return {"id_token": result["IdToken"], "expires_in": result["ExpiresIn"], "groups": sorted(user.groups)}
-
-
-def _error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))
-
-
-def _refuse_if_locked(key: str) -> None:
-    from chalicelib.models import Marker
-
-    settings = get_settings()
-    try:
-        marker = Marker.get(key)
-    except Marker.DoesNotExist:
-        return
-    elapsed = time.time() - marker.first_at
-    if marker.hits >= settings.login_max_failures and elapsed < settings.login_lock_seconds:
-        wait = int(settings.login_lock_seconds - elapsed) + 1
+        authorize(User(username=user.username, groups=user.groups & groups), action, department)
+    except AppError:
+        log.warning("write refused: group withdrawn", extra={"operator": user.username})
         raise AppError(
-            "too_many_attempts",
-            f"Trop de tentatives de connexion échouées : réessayez dans {max(1, wait // 60)} minute(s).",
-            headers={"Retry-After": str(wait)},
-        )
+            "forbidden", "Vos droits ont été retirés depuis votre connexion : cette action ne vous est plus permise."
+        ) from None
 
 
-def _record_failure(key: str) -> None:
-    from pynamodb.exceptions import UpdateError
+class _AccessCache:
+    """Each operator's `Enabled` flag and groups as Cognito has them, kept `access_recheck_seconds`
+    at most per container; account changes made through the API forget the entry at once."""
 
-    from chalicelib.models import Marker
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, bool, frozenset[str]]] = {}
 
-    settings = get_settings()
-    now = int(time.time())
+    def current(self, username: str) -> tuple[bool, frozenset[str]]:
+        key = username.lower()
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry and now - entry[0] < get_settings().access_recheck_seconds:
+            return entry[1], entry[2]
+        enabled, groups = _account_access(username)
+        with self._lock:
+            self._entries[key] = (now, enabled, groups)
+        return enabled, groups
+
+    def forget(self, username: str) -> None:
+        with self._lock:
+            self._entries.pop(username.lower(), None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+ACCESS = _AccessCache()
+
+
+def _account_access(username: str) -> tuple[bool, frozenset[str]]:
+    cognito = aws.client("cognito-idp")
+    pool = get_settings().cognito_user_pool_id
     try:
-        Marker(key).update(
-            actions=[Marker.hits.add(1)],
-            condition=Marker.first_at > now - settings.login_lock_seconds,
-        )
-    except UpdateError:  # no marker yet, or an expired window: start a new one
-        expires = datetime.fromtimestamp(now + 2 * settings.login_lock_seconds, tz=UTC)
-        Marker(key, hits=1, first_at=now, expires_at=expires).save()
-
-
-def _clear_failures(key: str) -> None:
-    from chalicelib.models import Marker
-
-    Marker(key).delete()
+        enabled = bool(cognito.admin_get_user(UserPoolId=pool, Username=username).get("Enabled", False))
+        groups: set[str] = set()
+        for page in cognito.get_paginator("admin_list_groups_for_user").paginate(UserPoolId=pool, Username=username):
+            groups.update(g["GroupName"] for g in page.get("Groups", []))
+    except Exception as exc:
+        if aws.error_code(exc) == "UserNotFoundException":
+            return False, frozenset()
+        raise
+    return enabled, frozenset(groups)
 
 
 # --- Tokens -----------------------------------------------------------------------------------
@@ -225,6 +242,29 @@ def verify_token(token: str) -> User:
     username = claims.get("cognito:username") or claims.get("sub") or ""
     groups = claims.get("cognito:groups") or []
     return User(username=str(username), groups=frozenset(str(g) for g in groups))
+
+
+def verify_access_token(token: str) -> str:
+    """The username of a Cognito access token of our app client; 401 otherwise."""
+    import jwt
+
+    settings = get_settings()
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError:
+        raise AppError("invalid_token") from None
+    key = KEYS.key(settings.jwks_url, kid) if isinstance(kid, str) else None
+    if key is None:
+        raise AppError("invalid_token")
+    try:
+        claims = jwt.decode(
+            token, key, algorithms=["RS256"], issuer=settings.issuer, options={"require": ["exp", "iss"]}
+        )
+    except jwt.PyJWTError:
+        raise AppError("invalid_token") from None
+    if claims.get("token_use") != "access" or claims.get("client_id") != settings.cognito_client_id:
+        raise AppError("invalid_token")
+    return str(claims.get("username") or "")
 
 
 def authenticate(authorization: str | None) -> User:

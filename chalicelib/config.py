@@ -49,8 +49,18 @@ class Settings:
     data_dir: Path = PROJECT_DIR.parent / "shared" / "data"
     alert_ttl_seconds: int = 86_400
     subscription_ttl_days: int = 60
-    login_max_failures: int = 5
-    login_lock_seconds: int = 900
+    # Login throttling (chalicelib/throttle.py): free tries per (username, client), then doubling
+    # delays up to a ceiling; caps per client across usernames and for everyone together.
+    login_free_attempts: int = 3
+    login_max_delay_seconds: int = 900
+    login_window_seconds: int = 900
+    login_client_cap: int = 20
+    login_global_cap: int = 300
+    login_global_window_seconds: int = 60
+    login_failure_seconds: float = 0.4  # every refused password answers after this long, at least
+    mfa_required: bool = False  # TOTP required for every operator (dev, prod)
+    access_recheck_seconds: int = 60  # an operator's enabled flag and groups, cached at most this long
+    mfa_issuer: str = "Stop Cambriolages"
     otv_reminder_days: int = 10
     webpush_allowed_hosts: tuple[str, ...] = field(default=DEFAULT_PUSH_HOSTS)
 
@@ -125,8 +135,15 @@ def _from_environment() -> Settings:
         data_dir=PROJECT_DIR / data_dir if data_dir else Settings.data_dir,
         alert_ttl_seconds=_int("ALERT_TTL_SECONDS", 86_400),
         subscription_ttl_days=_int("SUBSCRIPTION_TTL_DAYS", 60),
-        login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
-        login_lock_seconds=_int("LOGIN_LOCK_SECONDS", 900),
+        login_free_attempts=_int("LOGIN_FREE_ATTEMPTS", 3),
+        login_max_delay_seconds=_int("LOGIN_MAX_DELAY_SECONDS", 900),
+        login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
+        login_client_cap=_int("LOGIN_CLIENT_CAP", 20),
+        login_global_cap=_int("LOGIN_GLOBAL_CAP", 300),
+        login_global_window_seconds=_int("LOGIN_GLOBAL_WINDOW_SECONDS", 60),
+        login_failure_seconds=float(env("LOGIN_FAILURE_SECONDS", "") or 0.4),
+        mfa_required=env("MFA_REQUIRED", "").strip().lower() == "true",
+        access_recheck_seconds=min(60, _int("ACCESS_RECHECK_SECONDS", 60)),
         otv_reminder_days=_int("OTV_REMINDER_DAYS", 10),
         webpush_allowed_hosts=_list("WEBPUSH_ALLOWED_HOSTS", DEFAULT_PUSH_HOSTS),
     )

@@ -34,11 +34,26 @@ CATALOGUE: dict[str, ErrorKind] = {
     "unauthenticated": ErrorKind(401, "Authentification requise", "Connectez-vous pour accéder à ce service."),
     "invalid_token": ErrorKind(401, "Session invalide", "Votre session est invalide ou expirée : reconnectez-vous."),
     "bad_credentials": ErrorKind(401, "Identifiants incorrects", "Identifiant ou mot de passe incorrect."),
+    "account_disabled": ErrorKind(
+        401, "Compte désactivé", "Votre compte a été désactivé ou supprimé : contactez votre administrateur."
+    ),
+    "bad_code": ErrorKind(
+        401, "Code incorrect", "Code de vérification incorrect ou expiré : saisissez le code affiché maintenant."
+    ),
+    "challenge_expired": ErrorKind(
+        401,
+        "Connexion expirée",
+        "L'étape de connexion a expiré : saisissez à nouveau votre identifiant et votre mot de passe.",
+    ),
+    "invalid_password": ErrorKind(
+        400, "Mot de passe refusé", "Ce mot de passe ne respecte pas la politique des mots de passe."
+    ),
     "forbidden": ErrorKind(403, "Accès refusé", "Vous n'êtes pas autorisé à effectuer cette action."),
     "not_found": ErrorKind(404, "Introuvable", "La ressource demandée n'existe pas."),
     "not_acceptable": ErrorKind(
         406, "Format non disponible", "Ce document est un PDF : envoyez l'en-tête « Accept: application/pdf »."
     ),
+    "account_exists": ErrorKind(409, "Compte existant", "Cet identifiant est déjà utilisé."),
     "conflict": ErrorKind(409, "Conflit", "La ressource a été modifiée entre-temps : réessayez."),
     "request_in_progress": ErrorKind(
         409, "Requête en cours", "Une requête avec la même clé d'idempotence est en cours : réessayez dans un instant."

@@ -147,6 +147,7 @@ class AlertLogEntry(Model):
     web = DeliveryCounts(null=True)
     expires_at = TTLAttribute(null=True)  # kept one year (CNIL: logs 6 to 12 months)
     retry_queue = UnicodeAttribute(null=True)
+    target = UnicodeAttribute(null=True)  # account changes (partition "accounts"): the account changed
 
     undelivered_prevention = UndeliveredPreventionIndex()
 
@@ -199,7 +200,8 @@ class IdempotencyRecord(Model):
 
 
 class Marker(Model):
-    """Small counters and once-only markers: login failures, seasonal reminders already sent."""
+    """Small counters and once-only markers: login throttling (chalicelib/throttle.py), seasonal
+    reminders already sent."""
 
     class Meta:
         table_name = _settings.table_name("markers")
@@ -209,6 +211,7 @@ class Marker(Model):
     key = UnicodeAttribute(hash_key=True)
     hits = NumberAttribute(default=0)
     first_at = NumberAttribute(default=0)
+    next_at = NumberAttribute(null=True)  # login throttling: no new try before this time
     expires_at = TTLAttribute(null=True)
 
 

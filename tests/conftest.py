@@ -30,6 +30,7 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 
 from chalicelib import aws as aws_clients  # noqa: E402
 from chalicelib.config import get_settings  # noqa: E402
@@ -59,11 +60,10 @@ def aws(aws_session: dict[str, str]) -> Iterator[dict[str, str]]:
 
 
 def _reset_state() -> None:
-    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.sns import sns_backends
     from moto.sqs import sqs_backends
 
-    from chalicelib.auth import KEYS
+    from chalicelib.auth import ACCESS, KEYS
     from chalicelib.models import ALL_MODELS
 
     for model in ALL_MODELS:
@@ -80,7 +80,42 @@ def _reset_state() -> None:
     for queue in sqs_backends[DEFAULT_ACCOUNT_ID][get_settings().region].queues.values():
         queue._messages.clear()  # PurgeQueue is limited to once a minute
     KEYS.clear()
+    ACCESS.clear()
     get_settings.cache_clear()
+    _reset_operators()
+
+
+def _reset_operators() -> None:
+    """The demo operators as the bootstrap made them (enabled, demo password, no TOTP, their
+    groups, signed out), and no other account: tests invite, disable and enrol."""
+    from moto.cognitoidp.models import UserStatus, cognitoidp_backends
+
+    from tools.bootstrap import DEMO_OPERATORS
+
+    backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][get_settings().region]
+    for pool in backend.user_pools.values():
+        for name, user in list(pool.users.items()):
+            for group in list(user.groups):
+                group.users.discard(user)
+            user.groups.clear()
+            if name not in DEMO_OPERATORS:
+                del pool.users[name]
+                continue
+            user.enabled, user.password, user.status = True, DEMO_PASSWORD, UserStatus.CONFIRMED
+            user.software_token_mfa_enabled = user.token_verified = False
+            user.preferred_mfa_setting = ""
+            for group_name in DEMO_OPERATORS[name]:
+                group = pool.groups[group_name]
+                group.users.add(user)
+                user.groups.add(group)
+            pool.sign_out(name)
+        for name in set(DEMO_OPERATORS) - set(pool.users):  # deleted by a test
+            backend.admin_create_user(pool.id, name, "SUPPRESS", DEMO_PASSWORD, [])
+            user = pool.users[name]
+            user.status = UserStatus.CONFIRMED
+            for group_name in DEMO_OPERATORS[name]:
+                pool.groups[group_name].users.add(user)
+                user.groups.add(pool.groups[group_name])
 
 
 @pytest.fixture
@@ -97,7 +132,7 @@ def client(aws: dict[str, str]) -> Iterator[Any]:
 @pytest.fixture
 def operator_token(aws: dict[str, str]) -> Callable[[str], str]:
     """`operator_token("corg-34")` logs a demo operator in through Cognito and returns its id token."""
-    from chalicelib.auth import login
+    from chalicelib.login import login
 
     cache: dict[str, str] = {}
 
@@ -153,7 +188,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from tests.privacy_plugin import inspect_output
     from tools.live_server import running
 
-    with running(tmp_path_factory.mktemp("live-server")) as server:
+    # Every test client is 127.0.0.1: the fuzzer's wrong passwords must not use up the per-client
+    # cap the browsers then log in under (tests/test_throttle.py checks the cap itself).
+    with running(tmp_path_factory.mktemp("live-server"), LOGIN_CLIENT_CAP="100000") as server:
         yield server
     inspect_output("live server log", server.log_path.read_text(errors="replace"))
 

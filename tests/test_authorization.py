@@ -13,6 +13,7 @@ from tests.conftest import AwsFaults
 
 Headers = Callable[[str], dict[str, str]]
 FEED_ITEM_ID = "0" * 32
+ACCOUNT_ACTIONS = ("", "/disable", "/enable", "/reset-mfa", "/invitation")
 VALID_BODIES = {
     "/corg/alerts": {
         "department": "74",
@@ -23,9 +24,20 @@ VALID_BODIES = {
     "/corg/alerts/check": {"text": "Annecy : cambriolages de maisons en fin de journée."},
     "/opp/feed": {"title": "Partir serein", "body": "Inscrivez-vous à l'OTV avant de partir.", "kind": "otv"},
     "/opp/prevention-push": {"text": "Bientôt les vacances : pensez à l'opération tranquillité vacances."},
+    "/admin/accounts": {"username": "corg74.martin", "group": "corg-74"},
+    "/me/mfa": {"access_token": "x" * 40},
+    "/me/mfa/confirm": {"access_token": "x" * 40, "code": "123456"},
 }
-CONCRETE_PATHS = {"/corg/alerts/{department}": "/corg/alerts/74", "/opp/feed/{item_id}": f"/opp/feed/{FEED_ITEM_ID}"}
-QUERIES = {("GET", "/corg/alerts"): "?department=74", ("GET", "/corg/subscribers"): "?department=74"}
+CONCRETE_PATHS = {
+    "/corg/alerts/{department}": "/corg/alerts/74",
+    "/opp/feed/{item_id}": f"/opp/feed/{FEED_ITEM_ID}",
+    **{f"/admin/accounts/{{username}}{end}": f"/admin/accounts/corg-74{end}" for end in ACCOUNT_ACTIONS},
+}
+QUERIES = {
+    ("GET", "/corg/alerts"): "?department=74",
+    ("GET", "/corg/subscribers"): "?department=74",
+    ("GET", "/admin/accounts"): "?group=corg-74",
+}
 
 
 def secured_operations() -> list[tuple[str, str]]:
@@ -39,7 +51,7 @@ def secured_operations() -> list[tuple[str, str]]:
 
 def request(client: Any, method: str, template: str, headers: dict[str, str]) -> Any:
     path = CONCRETE_PATHS.get(template, template) + QUERIES.get((method, template), "")
-    body = json.dumps(VALID_BODIES[template]) if method == "POST" else None
+    body = json.dumps(VALID_BODIES.get(template, {})) if method == "POST" else None
     return client.http.request(method, path, headers={"Content-Type": "application/json", **headers}, body=body)
 
 
@@ -60,11 +72,16 @@ OPERATIONS = secured_operations()
 CORG_ON_74 = [op for op in OPERATIONS if op[1].startswith("/corg/") and op[1] != "/corg/alerts/check"]
 OPP_ONLY = [op for op in OPERATIONS if op[1].startswith("/opp/")]
 CORG_ONLY = [op for op in OPERATIONS if op[1].startswith("/corg/")]
+ACCOUNTS = [op for op in OPERATIONS if op[1].startswith("/admin/")]
+CHIEF_ON_74 = [op for op in ACCOUNTS if op[1] != "/admin/audit"]
+OWN = [op for op in OPERATIONS if op[1].startswith("/me/")]  # any signed-in operator, for itself
+GROUP_GUARDED = [op for op in OPERATIONS if op not in OWN]
 
 
 def test_the_matrix_covers_every_operator_route() -> None:
-    assert len(OPERATIONS) == 8
-    assert set(OPERATIONS) == {*CORG_ONLY, *OPP_ONLY}
+    assert len(OPERATIONS) == 18
+    assert set(OPERATIONS) == {*CORG_ONLY, *OPP_ONLY, *ACCOUNTS, *OWN}
+    assert len(ACCOUNTS) == 8 and len(OWN) == 2
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
@@ -87,7 +104,7 @@ def test_without_a_valid_token_every_operator_route_is_a_401_before_any_aws_call
     assert aws_faults.calls == []
 
 
-@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+@pytest.mark.parametrize(("method", "path"), GROUP_GUARDED)
 def test_an_expired_or_groupless_token_is_refused_before_any_aws_call(
     client: Any, aws_faults: AwsFaults, forge_token: Callable[..., str], method: str, path: str
 ) -> None:
@@ -124,7 +141,44 @@ def test_the_opp_may_not_send_check_or_read_alerts(
     assert "CORG" in refused(client, aws_faults, auth_header("opp-ggd34"), method, path)
 
 
-@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+@pytest.mark.parametrize(("method", "path"), ACCOUNTS)
+@pytest.mark.parametrize("operator", ["corg-34", "corg-74", "opp-ggd34"])
+def test_no_operator_but_admins_and_chiefs_may_manage_accounts(
+    client: Any, aws_faults: AwsFaults, auth_header: Headers, method: str, path: str, operator: str
+) -> None:
+    detail = refused(client, aws_faults, auth_header(operator), method, path)
+    assert "administrateurs" in detail
+
+
+@pytest.mark.parametrize(("method", "path"), CHIEF_ON_74)
+def test_the_chief_of_34_cannot_manage_the_accounts_of_74_and_changes_nothing(
+    client: Any, aws_faults: AwsFaults, auth_header: Headers, method: str, path: str
+) -> None:
+    headers = auth_header("chef-34")
+    aws_faults.calls.clear()
+    response = request(client, method, path, headers)
+    assert response.status_code == 403
+    assert "74" in response.json_body["detail"]
+    reads = {"cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser"}
+    assert set(aws_faults.calls) <= reads  # at most who the account is: never a change
+
+
+@pytest.mark.parametrize(("method", "path"), CHIEF_ON_74)
+def test_the_chief_of_74_would_not_be_refused(client: Any, method: str, path: str, forge_token: Any) -> None:
+    from chalicelib import aws
+    from chalicelib.config import get_settings
+
+    settings = get_settings()
+    cognito = aws.client("cognito-idp")
+    cognito.admin_create_user(UserPoolId=settings.cognito_user_pool_id, Username="chef-74", MessageAction="SUPPRESS")
+    for group in ("corg-74", "corg-74-chef"):
+        cognito.admin_add_user_to_group(UserPoolId=settings.cognito_user_pool_id, Username="chef-74", GroupName=group)
+    token = forge_token(**{"cognito:username": "chef-74", "cognito:groups": ["corg-74", "corg-74-chef"]})
+    response = request(client, method, path, bearer(token))
+    assert response.status_code not in (401, 403), response.json_body
+
+
+@pytest.mark.parametrize(("method", "path"), GROUP_GUARDED)
 def test_admin_may_do_everything(client: Any, auth_header: Headers, method: str, path: str) -> None:
     response = request(client, method, path, auth_header("admin"))
     assert response.status_code not in (401, 403), response.json_body

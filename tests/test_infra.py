@@ -130,17 +130,22 @@ def test_the_operator_groups_are_those_authorize_knows(template: dict[str, Any])
     groups = resources(template, "AWS::Cognito::UserPoolGroup").values()
     assert {g["Properties"]["GroupName"] for g in groups} == {
         *(f"{CORG_PREFIX}{code.lower()}" for code in departements.CODES),
+        *(f"{CORG_PREFIX}{code.lower()}-chef" for code in departements.CODES),
         OPP,
         ADMIN,
     }
     assert all(g["Properties"]["UserPoolId"] == {"Ref": "UserPool"} for g in groups)
 
 
-def test_operators_log_in_with_a_password_and_may_add_totp(template: dict[str, Any]) -> None:
+def test_operators_log_in_with_a_password_and_totp_and_short_tokens(template: dict[str, Any]) -> None:
     pool = template["Resources"]["UserPool"]["Properties"]
     client = template["Resources"]["UserPoolClient"]["Properties"]
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
-    assert (pool["MfaConfiguration"], pool["EnabledMfas"]) == ("OPTIONAL", ["SOFTWARE_TOKEN_MFA"])
+    assert (pool["MfaConfiguration"], pool["EnabledMfas"]) == ({"Ref": "OperatorMfa"}, ["SOFTWARE_TOKEN_MFA"])
+    assert template["Parameters"]["OperatorMfa"]["Default"] == "ON"
+    assert (client["IdTokenValidity"], client["TokenValidityUnits"]["IdToken"]) == (15, "minutes")
+    assert client["EnableTokenRevocation"] is True
+    assert pool["UserPoolTags"] == {"stopcamb:stack": {"Ref": "ResourcePrefix"}}
     assert pool["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
     assert "ALLOW_USER_PASSWORD_AUTH" in client["ExplicitAuthFlows"]
     assert client["GenerateSecret"] is False  # auth.login sends no SECRET_HASH
@@ -280,8 +285,12 @@ def test_the_policy_names_only_the_stage_resources(stage: str) -> None:
             assert scoped == set(), f"{statement['Sid']}: {scoped} can be limited to the stage's resources"
             continue
         assert scoped == set(actions), f"{statement['Sid']}: IAM needs Resource * for {set(actions) - scoped}"
+        tagged = statement.get("Condition", {}).get("StringEquals", {}).get("aws:ResourceTag/stopcamb:stack")
         for arn in arns:
             assert arn.split(":")[3:5] == ["*", "*"], f"{arn}: region and account come from the stack"
+            if arn == "arn:aws:cognito-idp:*:*:userpool/*":  # pool ids are generated: reached by tag
+                assert tagged == prefix, statement["Sid"]
+                continue
             assert f":{prefix}-" in arn or f"/{prefix}-" in arn or f"/{prefix}/" in arn, arn
 
 

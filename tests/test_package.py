@@ -33,7 +33,7 @@ def test_a_failing_chalice_fails_the_build_and_a_clean_one_passes() -> None:
 def test_only_deployable_stages_can_be_packaged() -> None:
     with pytest.raises(package.PackageError, match="dev, prod"):
         package.stage_config("local")
-    assert package.stage_config("prod") == {"prefix": "stopcamb-prod", "data_dir": "chalicelib/data"}
+    assert package.stage_config("prod") == {"prefix": "stopcamb-prod", "data_dir": "chalicelib/data", "mfa": "ON"}
 
 
 def test_the_merge_template_is_pinned_to_the_stage_prefix(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from chalicelib import aws, departements
-from chalicelib.auth import ADMIN, CORG_PREFIX, OPP
+from chalicelib.auth import ADMIN, OPP, chief_group, corg_group
 from chalicelib.config import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,7 @@ DEMO_OPERATORS = {
     "corg-74": ["corg-74"],
     "opp-ggd34": [OPP],
     "admin": [ADMIN],
+    "chef-34": [corg_group("34"), chief_group("34")],  # the CORG 34's chief: manages its operators
 }
 DEFAULT_DEMO_PASSWORD = "Demo-Gendarmerie-2026!"
 
@@ -75,8 +76,22 @@ def create_user_pool(settings: Settings, demo_password: str) -> dict[str, str]:
     if pool_id is None:
         pool_id = cognito.create_user_pool(
             PoolName=name,
-            Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True, "RequireNumbers": True}},
+            Policies={
+                "PasswordPolicy": {
+                    "MinimumLength": 12,
+                    "RequireUppercase": True,
+                    "RequireLowercase": True,
+                    "RequireNumbers": True,
+                    "RequireSymbols": True,
+                }
+            },
         )["UserPool"]["Id"]
+    # As on AWS (infra: MfaConfiguration from MFA_REQUIRED): TOTP required, or optional (local default).
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="ON" if settings.mfa_required else "OPTIONAL",
+    )
     clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
     client_id = next((c["ClientId"] for c in clients if c["ClientName"] == "console"), None)
     if client_id is None:
@@ -86,7 +101,8 @@ def create_user_pool(settings: Settings, demo_password: str) -> dict[str, str]:
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         )["UserPoolClient"]["ClientId"]
     existing = {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool_id, Limit=60)["Groups"]}
-    groups = [f"{CORG_PREFIX}{code.lower()}" for code in departements.CODES] + [OPP, ADMIN]
+    groups = [corg_group(code) for code in departements.CODES]
+    groups += [chief_group(code) for code in departements.CODES] + [OPP, ADMIN]
     for group in groups:
         if group not in existing:
             _ignore_exists(cognito.create_group, UserPoolId=pool_id, GroupName=group)

@@ -131,9 +131,10 @@ def topic_block() -> list[str]:
 
 def group_block() -> list[str]:
     from chalicelib import departements
-    from chalicelib.auth import ADMIN, CORG_PREFIX, OPP
+    from chalicelib.auth import ADMIN, OPP, chief_group, corg_group
 
-    groups = [(f"{CORG_PREFIX}{c.lower()}", f"CORG : {departements.NAMES[c]} ({c})") for c in departements.CODES]
+    groups = [(corg_group(c), f"CORG : {departements.NAMES[c]} ({c})") for c in departements.CODES]
+    groups += [(chief_group(c), f"Chef du CORG : {departements.NAMES[c]} ({c})") for c in departements.CODES]
     groups += [(OPP, "OPP du GGD34 : flux national et prévention"), (ADMIN, "Administrateurs")]
     lines: list[str] = []
     for name, description in groups:

@@ -49,7 +49,11 @@ def stage_config(stage: str) -> dict[str, Any]:
         deployable = sorted(s for s in config["stages"] if s != "local")
         raise PackageError(f"unknown stage {stage!r}: deployable stages are {', '.join(deployable)}")
     env = {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
-    return {"prefix": env["RESOURCE_PREFIX"], "data_dir": env.get("DATA_DIR", "")}
+    return {
+        "prefix": env["RESOURCE_PREFIX"],
+        "data_dir": env.get("DATA_DIR", ""),
+        "mfa": "ON" if env.get("MFA_REQUIRED", "").lower() == "true" else "OPTIONAL",
+    }
 
 
 def pinned_merge_template(stage: str, build_dir: Path) -> Path:
@@ -59,8 +63,11 @@ def pinned_merge_template(stage: str, build_dir: Path) -> Path:
 
     serializer = YAMLTemplateSerializer()
     template = serializer.load_template(MERGE_TEMPLATE.read_text(), str(MERGE_TEMPLATE))
-    prefix = stage_config(stage)["prefix"]
+    config = stage_config(stage)
+    prefix = config["prefix"]
     template["Parameters"]["ResourcePrefix"].update({"Default": prefix, "AllowedValues": [prefix]})
+    # The pool's MFA follows the stage's MFA_REQUIRED, so the app and the pool cannot disagree.
+    template["Parameters"]["OperatorMfa"].update({"Default": config["mfa"], "AllowedValues": [config["mfa"]]})
     path = build_dir / f"resources-{stage}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(serializer.serialize_template(template))

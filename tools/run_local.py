@@ -68,9 +68,24 @@ def start_moto(port: int) -> Any:
     from moto.server import ThreadedMotoServer
 
     _one_dynamodb_request_at_a_time()
+    _real_totp_codes()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     return server
+
+
+def _real_totp_codes() -> None:
+    """The embedded Cognito checks TOTP codes as AWS does (moto: MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP),
+    against one random secret for this run (moto's fixed one is too short for authenticator apps):
+    an operator enrolled with a real app, or a test with pyotp, gives real codes."""
+    import base64
+    import secrets
+
+    import moto.cognitoidp.models
+
+    os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
+    secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+    moto.cognitoidp.models.COGNITO_TOTP_MFA_SECRET = secret  # type: ignore[misc]
 
 
 def _one_dynamodb_request_at_a_time() -> None:
@@ -278,6 +293,12 @@ def _request_handler() -> type:
             if name.startswith("do_"):
                 return self._generic_handle
             raise AttributeError(name)
+
+        def _generic_handle(self) -> None:
+            # API Gateway's `sourceIp` is the caller's address (login throttling counts per client);
+            # Chalice's local gateway says 127.0.0.1 for everyone: give it the socket's peer.
+            self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]  # type: ignore[misc]
+            super()._generic_handle()
 
         def _send_http_response(self, code: int, headers: dict[str, Any], body: Any) -> None:
             super()._send_http_response(code, {**SECURITY_HEADERS, **headers}, body)

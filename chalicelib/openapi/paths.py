@@ -286,16 +286,86 @@ def brigades() -> Paths:
 
 def operators(components: dict[str, Schema]) -> Paths:
     token = {"type": "string", "pattern": r"^eyJ"}
+    tokens = obj(
+        {
+            "id_token": token,
+            "access_token": token,
+            "expires_in": COUNT,
+            "groups": array(STRING),
+            "username": TEXT,
+            "mfa": BOOL,
+        },
+        {"refresh_token": TEXT},
+    )
+    enrolment = {
+        "secret": {"type": "string", "pattern": "^[A-Z2-7]+=*$"},
+        "secret_grouped": TEXT,
+        "otpauth_uri": {"type": "string", "pattern": "^otpauth://totp/"},
+        "qr": {"type": "string", "pattern": "^data:image/svg\\+xml;base64,"},
+    }
+    challenge = obj(
+        {"challenge": {"enum": ["totp", "new_password", "mfa_setup"]}, "session": TEXT, "username": TEXT},
+        {"password_policy": TEXT, **enrolment},
+    )
+    signed_in = {"oneOf": [tokens, challenge]}
     return {
         "/auth/login": {
             "post": op(
-                "Connexion d'un opérateur (Cognito)",
-                answer(200, obj({"id_token": token, "expires_in": COUNT, "groups": array(STRING)})),
+                "Connexion d'un opérateur (Cognito) : les jetons, ou l'étape suivante (code TOTP, "
+                "nouveau mot de passe, enrôlement TOTP) à compléter par POST /auth/challenge",
+                answer(200, signed_in),
                 tag="opérateurs",
-                errors=(401, 429),
-                body=model("auth:LoginBody", components),
+                errors=(401, 403, 429),
+                body=model("login:LoginBody", components),
             )
         },
+        "/auth/challenge": {
+            "post": op(
+                "Réponse à l'étape demandée par la connexion : code TOTP, nouveau mot de passe ou premier code",
+                answer(200, signed_in),
+                tag="opérateurs",
+                errors=(401, 403, 429),
+                body=model("login:ChallengeBody", components),
+            )
+        },
+        "/auth/refresh": {
+            "post": op(
+                "Nouveaux jetons (15 min) à partir du jeton de rafraîchissement",
+                answer(
+                    200, obj({"id_token": token, "access_token": token, "expires_in": COUNT, "groups": array(STRING)})
+                ),
+                tag="opérateurs",
+                errors=(401,),
+                body=model("login:RefreshBody", components),
+            )
+        },
+        "/auth/logout": {
+            "post": op(
+                "Déconnexion : révoque les jetons de rafraîchissement de l'opérateur (GlobalSignOut)",
+                answer(204, None, description="Déconnecté"),
+                tag="opérateurs",
+                body=model("login:LogoutBody", components),
+            )
+        },
+        "/me/mfa": {
+            "post": op(
+                "Enrôlement TOTP : un secret (texte et QR code dessiné par le serveur) à saisir dans l'application",
+                answer(200, obj(enrolment)),
+                tag="opérateurs",
+                body=model("login:EnrolBody", components),
+                operator=True,
+            )
+        },
+        "/me/mfa/confirm": {
+            "post": op(
+                "Premier code de l'application : active la double authentification (SetUserMFAPreference)",
+                answer(200, obj({"mfa": {"const": True}})),
+                tag="opérateurs",
+                body=model("login:ConfirmEnrolBody", components),
+                operator=True,
+            )
+        },
+        **accounts(components),
         "/opp/feed": {
             "post": op(
                 "Publier une actualité nationale",
@@ -323,6 +393,93 @@ def operators(components: dict[str, Schema]) -> Paths:
                 tag="opérateurs",
                 errors=(422,),
                 body=model("feed:PreventionPushBody", components),
+                operator=True,
+            )
+        },
+    }
+
+
+def accounts(components: dict[str, Schema]) -> Paths:
+    """Accounts managed by admins (every account) and CORG chiefs (`corg-<dept>-chef`: their
+    département's operators); every change is in the audit log."""
+    username = path("username", "Identifiant de l'opérateur", pattern="^[a-z0-9][a-z0-9._-]{2,63}$")
+    account = obj(
+        {"username": TEXT, "status": TEXT, "enabled": BOOL, "mfa": BOOL},
+        {"email": nullable(STRING), "created_at": nullable(TIME)},
+    )
+    change = obj({"username": TEXT}, {"enabled": BOOL, "mfa": BOOL, "temporary_password": TEXT})
+
+    def action(summary: str, errors: tuple[int, ...] = (404,)) -> dict[str, Any]:
+        return {
+            "post": op(
+                summary, answer(200, change), tag="comptes", errors=(400, *errors), params=(username,), operator=True
+            )
+        }
+
+    return {
+        "/admin/accounts": {
+            "get": op(
+                "Comptes d'un groupe",
+                answer(200, obj({"group": TEXT, "accounts": array(account)})),
+                tag="comptes",
+                errors=(400, 404),
+                params=(query("group", STRING, "Groupe : corg-34, corg-34-chef, opp-ggd34, admin", required=True),),
+                operator=True,
+            ),
+            "post": op(
+                "Inviter un opérateur dans un groupe (mot de passe provisoire par e-mail ; en local, dans la réponse)",
+                answer(
+                    201,
+                    obj({"username": TEXT, "group": TEXT, "status": TEXT}, {"temporary_password": TEXT}),
+                    description="Invité",
+                ),
+                tag="comptes",
+                errors=(409,),
+                body=model("accounts:InviteBody", components),
+                operator=True,
+            ),
+        },
+        "/admin/accounts/{username}/invitation": action(
+            "Renvoyer l'invitation (nouveau mot de passe provisoire)", (404, 409)
+        ),
+        "/admin/accounts/{username}/disable": action("Désactiver le compte et fermer ses sessions"),
+        "/admin/accounts/{username}/enable": action("Réactiver le compte"),
+        "/admin/accounts/{username}/reset-mfa": action("Réinitialiser la double authentification"),
+        "/admin/accounts/{username}": {
+            "delete": op(
+                "Retirer l'opérateur des groupes gérés (supprimé s'il n'en a plus aucun)",
+                answer(200, obj({"username": TEXT, "deleted": BOOL, "removed_from": array(STRING)})),
+                tag="comptes",
+                errors=(400, 404),
+                params=(username,),
+                operator=True,
+            )
+        },
+        "/admin/audit": {
+            "get": op(
+                "Journal des modifications de comptes (qui, quoi, qui est visé, quand), le plus récent d'abord",
+                answer(
+                    200,
+                    obj(
+                        {
+                            "entries": array(
+                                obj(
+                                    {
+                                        "at": TIME,
+                                        "by": TEXT,
+                                        "action": TEXT,
+                                        "action_label": TEXT,
+                                        "account": TEXT,
+                                        "detail": STRING,
+                                    }
+                                )
+                            )
+                        }
+                    ),
+                ),
+                tag="comptes",
+                errors=(400,),
+                params=(limit(200, 50),),
                 operator=True,
             )
         },

@@ -156,6 +156,12 @@ class ApiBlueprint(Blueprint):
     def header(self, name: str) -> str | None:
         return self.current_request.headers.get(name.lower())
 
+    def client_address(self) -> str:
+        """Who is calling, for login throttling: the source IP API Gateway saw (locally, the socket's
+        peer, which `tools/run_local.py` passes on)."""
+        context = self.current_request.context or {}
+        return str((context.get("identity") or {}).get("sourceIp") or "unknown")
+
     def operator(self) -> Any:
         """The authenticated operator of this request (401 otherwise)."""
         from chalicelib.auth import authenticate

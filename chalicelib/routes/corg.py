@@ -32,12 +32,12 @@ def check_alert() -> dict[str, Any]:
 @bp.route("/corg/alerts", methods=["POST"])
 def send_alert() -> Response:
     from chalicelib import alerts, departements, idempotency
-    from chalicelib.auth import authorize
+    from chalicelib.auth import authorize_write
 
     user = bp.operator()
     body = bp.body(alerts.AlertBody)
     department = departements.normalize(body.department)
-    authorize(user, "alerts:send", department)
+    authorize_write(user, "alerts:send", department)
     reply = idempotency.once(
         scope=f"{user.username}#send-alert",
         key=bp.header(idempotency.HEADER),
@@ -51,11 +51,11 @@ def send_alert() -> Response:
 @bp.route("/corg/alerts/{department}", methods=["DELETE"])
 def retract_alert(department: str) -> dict[str, Any]:
     from chalicelib import alerts, departements
-    from chalicelib.auth import authorize
+    from chalicelib.auth import authorize_write
 
     user = bp.operator()
     code = departements.normalize(department)
-    authorize(user, "alerts:retract", code)
+    authorize_write(user, "alerts:retract", code)
     return alerts.retract(department=code, sender=user.username)
 
 

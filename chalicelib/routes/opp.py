@@ -12,20 +12,20 @@ bp = ApiBlueprint(__name__)
 @bp.route("/opp/feed", methods=["POST"])
 def publish_feed_item() -> Response:
     from chalicelib import feed
-    from chalicelib.auth import authorize
+    from chalicelib.auth import authorize_write
 
     user = bp.operator()
-    authorize(user, "feed:publish")
+    authorize_write(user, "feed:publish")
     return json_response(feed.publish(bp.body(feed.FeedItemBody), author=user.username), status=201)
 
 
 @bp.route("/opp/feed/{item_id}", methods=["DELETE"])
 def remove_feed_item(item_id: str) -> Response:
     from chalicelib import feed
-    from chalicelib.auth import authorize
+    from chalicelib.auth import authorize_write
 
     user = bp.operator()
-    authorize(user, "feed:remove")
+    authorize_write(user, "feed:remove")
     feed.remove(item_id, author=user.username)
     return Response(body="", status_code=204)
 
@@ -33,9 +33,9 @@ def remove_feed_item(item_id: str) -> Response:
 @bp.route("/opp/prevention-push", methods=["POST"])
 def prevention_push() -> Response:
     from chalicelib import feed
-    from chalicelib.auth import authorize
+    from chalicelib.auth import authorize_write
 
     user = bp.operator()
-    authorize(user, "prevention:push")
+    authorize_write(user, "prevention:push")
     body = bp.body(feed.PreventionPushBody)
     return json_response(feed.push_prevention(body.text, author=user.username), status=201)
