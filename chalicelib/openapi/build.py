@@ -61,6 +61,7 @@ SCHEMAS: dict[str, Schema] = {
             "hours": nullable(STRING),
         }
     ),
+    "NearUnit": {"allOf": [ref("Unit"), obj({"distance_km": {"type": "number", "minimum": 0}})]},
     "Commune": obj(
         {
             "insee": {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"},
@@ -70,8 +71,38 @@ SCHEMAS: dict[str, Schema] = {
             "lat": nullable(NUMBER),
             "lon": nullable(NUMBER),
             "competent": nullable(ref("Unit")),
-            "competent_basis": {"enum": ["official", "nearest", None]},
-            "police_zone": BOOL,
+            "competent_basis": {
+                "enum": ["official", "nearest", None],
+                "description": "official : unité désignée par les textes (circonscription de sécurité publique, "
+                "commissariat de la commune, fichier du ministère) ; nearest : unité la plus proche, "
+                "à présenter comme « la plus proche », jamais comme « compétente ».",
+            },
+            "police_zone": {**BOOL, "description": "Vrai seulement si la zone police est officielle (zone = police)."},
+            "zone": {
+                "enum": ["police", "gendarmerie", "unknown"],
+                "description": "Zone de compétence : officielle là où un texte la donne, sinon unknown.",
+            },
+            "zone_basis": {
+                "enum": ["official", "estimated"],
+                "description": "official : arrêté ou fichier du ministère ; estimated : zone non connue.",
+            },
+            "zone_estimate": {
+                "enum": ["police", None],
+                "description": "Zone inconnue seulement : police si la commune a un commissariat "
+                "(estimation, à dire comme telle).",
+            },
+            "police_district": {
+                **nullable(STRING),
+                "description": "Circonscription de sécurité publique nommée par l'arrêté (zone police).",
+            },
+            "nearest_brigade": {
+                **nullable(ref("NearUnit")),
+                "description": "Zone inconnue seulement : la brigade la plus proche du centre de la commune.",
+            },
+            "nearest_police_station": {
+                **nullable(ref("NearUnit")),
+                "description": "Zone inconnue seulement : le commissariat le plus proche du centre de la commune.",
+            },
         },
         {"matched_name": TEXT},
     ),

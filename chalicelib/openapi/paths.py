@@ -255,9 +255,7 @@ def brigades() -> Paths:
                         {
                             "commune": nullable(ref("Commune")),
                             "competent": nullable(ref("Unit")),
-                            "nearest": array(
-                                {"allOf": [ref("Unit"), obj({"distance_km": {"type": "number", "minimum": 0}})]}
-                            ),
+                            "nearest": array(ref("NearUnit")),
                         }
                     ),
                 ),
