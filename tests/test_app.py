@@ -47,11 +47,16 @@ def test_a_non_json_body_is_a_415_in_french(client: Any) -> None:
     assert "JSON" in response.json_body["detail"]
 
 
-def test_a_wrong_method_is_a_problem_not_an_english_error(client: Any) -> None:
+def test_a_wrong_method_is_a_405_problem_of_its_own_with_the_allowed_methods(client: Any) -> None:
     response = client.http.delete("/health")
     assert response.status_code == 405
     assert response.headers["Content-Type"] == "application/problem+json"
-    assert response.json_body["detail"] == "Méthode non autorisée pour cette ressource."
+    assert response.json_body["code"] == "method_not_allowed"
+    assert response.json_body["status"] == 405
+    assert "Allow" in response.json_body["detail"]
+    assert response.headers["Allow"] == "GET"
+
+    assert client.http.post("/subscriptions/abc").headers["Allow"] in ("PUT, DELETE", "DELETE, PUT")
 
 
 def test_an_unexpected_failure_is_a_500_without_internals(client: Any, monkeypatch: Any) -> None:
