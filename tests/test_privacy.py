@@ -2,8 +2,8 @@
 record), what an unsubscription leaves (nothing), what the OTV form keeps (nothing)."""
 
 import json
-from datetime import date, timedelta
 import logging
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
