@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 INFRA_VENV := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install infra-tools run test check lint format bench package deploy-rehearsal clean chromium
+.PHONY: install infra-tools run test check lint format bench package deploy-rehearsal clean chromium openapi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The published contract: prints what changed since docs/openapi.json, checks info.version got the
+# bump it needs and docs/CHANGELOG-api.md an entry, then rewrites the snapshot.
+openapi: install
+	$(BIN)/python -m tools.openapi_diff --write
+
 bench: install
 	$(BIN)/python -m tools.bench
 
@@ -60,7 +65,7 @@ package: install
 	$(BIN)/python -m tools.check_package build/$(STAGE)
 
 # Package, translate, upload and create the whole stack on an embedded AWS (moto), then import every
-# handler from the zip with the stack's environment. `make test` runs it too (tests/test_rehearsal.py).
+# handler from the zip with the stack's environment. `make test` runs it too (tests/test_deploy_rehearsal.py).
 deploy-rehearsal: install infra-tools
 	$(BIN)/python -m tools.deploy_rehearsal --stage $(STAGE)
 
