@@ -281,13 +281,18 @@ def refresh(refresh_token: str) -> dict[str, Any]:
 
 
 def logout(access_token: str) -> None:
-    """Ends the operator's sessions: Cognito's GlobalSignOut revokes its refresh tokens (and access
-    tokens), so no tab or device can refresh any more. (RevokeToken would end this session only,
-    but the embedded AWS does not implement it.) An already ended session is not an error."""
+    """Ends the operator's sessions: its refresh tokens (and access tokens) are revoked, so no tab or
+    device can refresh any more. The access token names the operator (signature checked);
+    `AdminUserGlobalSignOut` is used rather than the token-authorised GlobalSignOut or RevokeToken,
+    which the embedded AWS does not serve (it has no RevokeToken, and answers an unsigned
+    GlobalSignOut from another region). An expired or foreign token is a 401."""
+    from chalicelib.auth import verify_access_token
+
+    username = verify_access_token(access_token)
     try:
-        _cognito().global_sign_out(AccessToken=access_token)
+        _cognito().admin_user_global_sign_out(UserPoolId=get_settings().cognito_user_pool_id, Username=username)
     except Exception as exc:
-        if aws.error_code(exc) not in _CREDENTIALS_REFUSED:
+        if aws.error_code(exc) != "UserNotFoundException":
             raise
 
 

@@ -391,10 +391,11 @@ def operators(components: dict[str, Schema]) -> Paths:
         },
         "/auth/logout": {
             "post": op(
-                "Déconnexion : révoque les jetons de rafraîchissement de l'opérateur (GlobalSignOut)",
+                "Déconnexion : révoque les jetons de rafraîchissement de l'opérateur (toutes ses sessions)",
                 answer(204, None, description="Déconnecté"),
                 id="logout",
                 tag="operators",
+                errors=(401,),
                 body=model("login:LogoutBody", components),
             )
         },

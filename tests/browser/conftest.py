@@ -184,8 +184,8 @@ def console_login() -> Callable[[Any, str], None]:
 
     def login(page: Any, username: str) -> None:
         page.goto("/console")
-        page.get_by_label("Identifiant").fill(username)
-        page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+        page.get_by_label("Identifiant", exact=True).fill(username)
+        page.get_by_label("Mot de passe", exact=True).fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
         expect(page.locator("#main")).to_be_focused()  # the console has loaded what it shows
 

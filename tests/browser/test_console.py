@@ -19,12 +19,12 @@ def unique(text: str) -> str:
 def test_login_names_the_operator_and_logout_forgets_the_session(page: Any, check_page: Any) -> None:
     page.goto("/console")
     check_page(page, "connexion")
-    page.get_by_label("Identifiant").fill("corg-34")
-    page.get_by_label("Mot de passe").fill("pas-le-bon")
+    page.get_by_label("Identifiant", exact=True).fill("corg-34")
+    page.get_by_label("Mot de passe", exact=True).fill("pas-le-bon")
     page.get_by_role("button", name="Se connecter").click()
     expect(page.locator("#login-form .form-status")).to_have_text("Identifiant ou mot de passe incorrect.")
 
-    page.get_by_label("Mot de passe").fill("Demo-Gendarmerie-2026!")
+    page.get_by_label("Mot de passe", exact=True).fill("Demo-Gendarmerie-2026!")
     page.get_by_role("button", name="Se connecter").click()
     expect(page.locator("#session-user")).to_have_text("corg-34 (CORG 34)")
     expect(page.get_by_label("Département", exact=True)).to_have_value("34")

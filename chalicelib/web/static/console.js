@@ -1,10 +1,11 @@
 // The CORG / OPP console: login, compose and send a département's alert, correct or retract it,
 // read the log; for the OPP, publish the national feed and prevention pushes.
-import { api, ApiError, departments } from "./api.js";
+import { api, departments } from "./api.js";
+import { enterAccounts, initAccounts } from "./console-accounts.js";
+import { call, currentSession, initAuth } from "./console-auth.js";
 import { clearProblem, countChars, dateElement, debounce, el, setStatus, showProblem } from "./ui.js";
 
 const MAX_ALERT = 160;
-const SESSION_KEY = "stopcamb.console";
 const OPP = "opp-ggd34";
 const ADMIN = "admin";
 const OFFENCES = {
@@ -19,76 +20,28 @@ const ATTESTATION_RULE = "offence_not_established";
 
 const $ = (id) => document.getElementById(id);
 
-// --- Session (sessionStorage only: closing the browser ends it) ----------------------------------
+// --- Session: sign-in, refresh and logout live in console-auth.js -------------------------------
 
 let session = null;
 let names = {};
 
-function loadSession() {
-  try {
-    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY));
-    return saved && saved.expiresAt > Date.now() ? saved : null;
-  } catch {
-    return null;
-  }
-}
-
-async function login(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
-  const username = form.username.value.trim();
-  clearProblem(form);
-  if (!username || !form.password.value) {
-    showProblem(form, problemFor(form, [
-      !username && ["username", "Saisissez votre identifiant."],
-      !form.password.value && ["password", "Saisissez votre mot de passe."],
-    ]));
-    return;
-  }
-  try {
-    const answer = await api("auth/login", { method: "POST", body: { username, password: form.password.value } });
-    session = { token: answer.id_token, groups: answer.groups, username, expiresAt: Date.now() + answer.expires_in * 1000 };
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
-    form.reset();
-    await enter();
-  } catch (error) {
-    form.password.value = "";
-    showProblem(form, error);
-  }
-}
-
-function logout(message) {
+// Back to the login form (console-auth.js has already forgotten the session).
+function leave(message) {
   session = null;
-  sessionStorage.removeItem(SESSION_KEY);
   $("app-view").hidden = true;
   $("session").hidden = true;
   $("login-view").hidden = false;
-  const form = $("login-form");
-  clearProblem(form);
-  if (message) setStatus(form, message, "error");
+  if (message) setStatus($("login-form"), message, "error");
   $("login-username").focus();
-}
-
-// An operator call; an expired or refused token sends the person back to the login form.
-async function call(path, options = {}) {
-  if (!session || session.expiresAt <= Date.now()) {
-    logout("Votre session a expiré : reconnectez-vous.");
-    throw new ApiError(401, { detail: "Votre session a expiré : reconnectez-vous." });
-  }
-  try {
-    return await api(path, { ...options, token: session.token });
-  } catch (error) {
-    if (error.status === 401) logout(error.problem.detail);
-    throw error;
-  }
 }
 
 const isOpp = () => session.groups.includes(OPP) || session.groups.includes(ADMIN);
 const isAdmin = () => session.groups.includes(ADMIN);
 const corgDepartments = () =>
-  session.groups.filter((g) => g.startsWith("corg-")).map((g) => g.slice(5).toUpperCase());
+  session.groups.map((g) => g.match(/^corg-([0-9ab]{2,3})$/)).filter(Boolean).map((m) => m[1].toUpperCase());
 
 async function enter() {
+  session = currentSession();
   $("login-view").hidden = true;
   $("app-view").hidden = false;
   $("session").hidden = false;
@@ -110,6 +63,7 @@ async function enter() {
     await showDepartment();
   }
   if (isOpp()) await refreshFeed();
+  await enterAccounts();
   // Once everything is loaded, start from the top of the console (unless the person moved on).
   if (!document.activeElement || document.activeElement === document.body || $("login-view").contains(document.activeElement)) {
     $("main").focus();
@@ -515,8 +469,7 @@ function confirmDialog({ title, message, quote, action, danger = false }) {
 // --- Wiring ----------------------------------------------------------------------------------------
 
 function start() {
-  $("login-form").addEventListener("submit", login);
-  $("logout").addEventListener("click", () => logout());
+  initAccounts({ call, confirm: confirmDialog, session: currentSession, departmentNames: () => names });
   $("department").addEventListener("change", showDepartment);
   const compose = $("compose-form");
   compose.addEventListener("submit", submitAlert);
@@ -533,9 +486,8 @@ function start() {
   $("feed-refresh").addEventListener("click", refreshFeed);
   $("prevention-form").addEventListener("submit", pushPrevention);
   $("prevention-text").addEventListener("input", (e) => updateCounter(e.target, $("prevention-counter"), MAX_ALERT));
-  session = loadSession();
-  if (session) enter();
-  else logout();
+  if (initAuth({ enter, leave })) enter();
+  else leave();
 }
 
 start();
