@@ -27,7 +27,10 @@ export function managedGroups(groups, codes) {
 
 export function initAccounts(dependencies) {
   deps = dependencies;
-  $("accounts-group").addEventListener("change", showAccounts);
+  $("accounts-group").addEventListener("change", () => {
+    $("invite-group").value = $("accounts-group").value;
+    showAccounts();
+  });
   $("accounts-refresh").addEventListener("click", showAccounts);
   $("invite-form").addEventListener("submit", invite);
   $("audit-refresh").addEventListener("click", showAudit);
@@ -149,6 +152,7 @@ async function invite(event) {
   try {
     const answer = await deps.call("admin/accounts", { method: "POST", body });
     form.reset();
+    form.group.value = answer.group;
     setStatus(form, `Compte ${answer.username} créé dans ${answer.group}.`, "success");
     if (answer.temporary_password) showTemporaryPassword(answer.username, answer.temporary_password);
     else setStatus(form, `Compte ${answer.username} créé : le mot de passe provisoire lui est envoyé par e-mail.`, "success");
