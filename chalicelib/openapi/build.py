@@ -155,10 +155,8 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Finding": obj({"rule": TEXT, "message": TEXT}, {"excerpt": STRING}),
     "ChannelOutcome": CHANNEL,
-    "Channels": obj(
-        {},
-        {"sns": ref("ChannelOutcome"), "web": ref("ChannelOutcome")},
-        description="Un résultat par canal : `sns` (iOS, Android), `web` (navigateurs).",
+    "Channels": mapping(
+        ref("ChannelOutcome"), "Un résultat par canal, à son nom : `sns` (iOS, Android), `web` (navigateurs)."
     ),
     "Delivery": obj(
         {"status": enum(["published", "failed"]), "channels": ref("Channels")},
