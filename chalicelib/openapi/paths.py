@@ -37,7 +37,7 @@ def public() -> Paths:
         "/health": {
             "get": op(
                 "État du service",
-                answer(200, obj({"status": {"type": "string", "const": "ok"}})),
+                answer(200, obj({"status": {"type": "string", "const": "ok"}}), name="Health"),
                 id="getHealth",
                 tag="public",
                 aws=False,
@@ -46,7 +46,11 @@ def public() -> Paths:
         "/departments": {
             "get": op(
                 "Les 101 départements",
-                answer(200, obj({"departments": array(ref("Department"), minItems=101, maxItems=101)})),
+                answer(
+                    200,
+                    obj({"departments": array(ref("Department"), minItems=101, maxItems=101)}),
+                    name="DepartmentList",
+                ),
                 id="listDepartments",
                 tag="public",
                 aws=False,
@@ -55,7 +59,7 @@ def public() -> Paths:
         "/openapi.json": {
             "get": op(
                 "Cette description OpenAPI",
-                answer(200, OPENAPI_DOCUMENT),
+                answer(200, OPENAPI_DOCUMENT, name="OpenApiDocument"),
                 id="getOpenApiDescription",
                 tag="public",
                 aws=False,
@@ -64,7 +68,9 @@ def public() -> Paths:
         "/webpush/public-key": {
             "get": op(
                 "Clé publique VAPID pour abonner le navigateur",
-                answer(200, obj({"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{80,}$"}})),
+                answer(
+                    200, obj({"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{80,}$"}}), name="WebPushKey"
+                ),
                 id="getWebPushPublicKey",
                 tag="subscriptions",
                 errors=(503,),
@@ -74,7 +80,7 @@ def public() -> Paths:
         "/feed": {
             "get": op(
                 "Actualités nationales, les plus récentes d'abord",
-                answer(200, obj({"items": array(ref("FeedItem")), "next_cursor": nullable(TEXT)})),
+                answer(200, obj({"items": array(ref("FeedItem")), "next_cursor": nullable(TEXT)}), name="FeedPage"),
                 id="listFeedItems",
                 tag="public",
                 errors=(400,),
@@ -100,6 +106,7 @@ def content(components: dict[str, Schema]) -> Paths:
                             **page,
                         }
                     ),
+                    name="PreventionAdvice",
                 ),
                 id="getPreventionAdvice",
                 tag="content",
@@ -120,6 +127,7 @@ def content(components: dict[str, Schema]) -> Paths:
                             **page,
                         }
                     ),
+                    name="VictimGuide",
                 ),
                 id="getVictimGuide",
                 tag="content",
@@ -129,7 +137,7 @@ def content(components: dict[str, Schema]) -> Paths:
         "/content/otv": {
             "get": op(
                 "Opération Tranquillité Vacances",
-                answer(200, otv_information(page)),
+                answer(200, otv_information(page), name="OtvInformation"),
                 id="getOtvInformation",
                 tag="content",
                 aws=False,
@@ -175,7 +183,11 @@ def subscriptions(components: dict[str, Schema]) -> Paths:
         "/subscriptions/{subscription_id}": {
             "put": op(
                 "Rafraîchir, changer de département ou retirer le consentement",
-                answer(200, obj({"id": TEXT, "department": ref("DepartmentCode"), "subscribed": BOOL})),
+                answer(
+                    200,
+                    obj({"id": TEXT, "department": ref("DepartmentCode"), "subscribed": BOOL}),
+                    name="SubscriptionState",
+                ),
                 id="updateSubscription",
                 tag="subscriptions",
                 errors=(404, 410),
@@ -207,7 +219,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/alerts/{department}": {
             "get": op(
                 "Alerte en cours du département",
-                answer(200, obj({"alert": nullable(ref("Alert"))})),
+                answer(200, obj({"alert": nullable(ref("Alert"))}), name="CurrentAlert"),
                 id="getCurrentAlert",
                 tag="alerts",
                 errors=(400,),
@@ -217,7 +229,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/corg/alerts/check": {
             "post": op(
                 "Vérifier un projet d'alerte sans l'envoyer",
-                answer(200, obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))})),
+                answer(200, obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))}), name="AlertCheck"),
                 id="checkAlert",
                 tag="operators",
                 body=model("alerts:CheckBody", components),
@@ -232,6 +244,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
                     201,
                     obj({"alert": ref("Alert"), "replaced": nullable(TEXT), "delivery": ref("Delivery")}),
                     description="Enregistrée et diffusée (ou à rediffuser : `delivery.status`)",
+                    name="AlertSent",
                     headers={"Idempotent-Replayed": REPLAYED},
                 ),
                 id="sendAlert",
@@ -243,7 +256,9 @@ def alerts(components: dict[str, Schema]) -> Paths:
             ),
             "get": op(
                 "Journal des alertes du département, le plus récent d'abord",
-                answer(200, obj({"department": ref("DepartmentCode"), "entries": array(ref("LogEntry"))})),
+                answer(
+                    200, obj({"department": ref("DepartmentCode"), "entries": array(ref("LogEntry"))}), name="AlertLog"
+                ),
                 id="listAlertLog",
                 tag="operators",
                 errors=(400,),
@@ -254,7 +269,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/corg/alerts/{department}": {
             "delete": op(
                 "Annuler l'alerte en cours (une notification la remplace)",
-                answer(200, obj({"alert": ref("Alert"), "delivery": ref("Delivery")})),
+                answer(200, obj({"alert": ref("Alert"), "delivery": ref("Delivery")}), name="AlertRetracted"),
                 id="retractAlert",
                 tag="operators",
                 errors=(400, 404, 409),
@@ -265,7 +280,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/corg/subscribers": {
             "get": op(
                 "Nombre d'abonnés du département",
-                answer(200, obj({"department": ref("DepartmentCode"), "count": COUNT})),
+                answer(200, obj({"department": ref("DepartmentCode"), "count": COUNT}), name="SubscriberCount"),
                 id="countSubscribers",
                 tag="operators",
                 errors=(400,),
@@ -282,7 +297,7 @@ def brigades() -> Paths:
         "/communes": {
             "get": op(
                 "Communes par nom, code postal ou code INSEE",
-                answer(200, obj({"results": array(ref("Commune"))})),
+                answer(200, obj({"results": array(ref("Commune"))}), name="CommuneResults"),
                 id="searchCommunes",
                 tag="brigades",
                 errors=(400,),
@@ -305,6 +320,7 @@ def brigades() -> Paths:
                             "nearest": array(ref("NearUnit")),
                         }
                     ),
+                    name="NearestBrigades",
                 ),
                 id="findNearestBrigades",
                 tag="brigades",
@@ -337,7 +353,7 @@ def operators(components: dict[str, Schema]) -> Paths:
         "/auth/login": {
             "post": op(
                 "Connexion d'un opérateur (Cognito)",
-                answer(200, obj({"id_token": token, "expires_in": COUNT, "groups": array(STRING)})),
+                answer(200, obj({"id_token": token, "expires_in": COUNT, "groups": array(STRING)}), name="Session"),
                 id="login",
                 tag="operators",
                 errors=(401, 429),
@@ -383,6 +399,7 @@ def operators(components: dict[str, Schema]) -> Paths:
                         }
                     ),
                     description="Envoyé",
+                    name="PreventionPush",
                 ),
                 id="sendPreventionPush",
                 tag="operators",
