@@ -36,6 +36,8 @@ FORMER = 1.5
 ARRONDISSEMENT_EDGE = 0.01  # an arrondissement named by a hint goes just before its city
 TYPED_RIGHT_LETTERS = 6  # shorter text that starts names as typed is not read as misspelt
 SOUND_LETTERS = 3
+LONG_NAME = 8  # a name this long typed exactly is not a misspelling of another
+BIG_COMMUNE = math.log10(30_000)  # a name typed as such by a commune this big needs no correcting
 PER_TIER = 12  # candidates taken from each tier before ranking (≥ any page the API serves)
 _ARRONDISSEMENT = re.compile(r" (\d+)(?:er|e) arrondissement$")
 
@@ -118,7 +120,7 @@ class CommuneSearch:
         hints = query.hints
         candidates: dict[int, _Candidate] = {}
         if query.whole:  # `villeneuve sur lot` is a name, not `villeneuve sur` in the Lot
-            candidates = self._candidates(query.whole, (), per_tier)
+            candidates = self._candidates(query.whole, (), per_tier, tolerant=False)
             if any(c.kind == "name" for c in candidates.values()):
                 hints = ()
             else:
@@ -140,41 +142,58 @@ class CommuneSearch:
         score = self._score(candidate)
         return (-len(candidate.hints), not first, -score, candidate.matched_name is not None, candidate.commune)
 
-    def _candidates(self, name: str, hints: Sequence[Hint], per_tier: int) -> dict[int, _Candidate]:
-        """Candidates for a name part, each with its best quality, hints applied."""
+    def _candidates(
+        self, name: str, hints: Sequence[Hint], per_tier: int, *, tolerant: bool = True
+    ) -> dict[int, _Candidate]:
+        """Candidates for a name part, each with its best quality, hints applied. The name is first
+        looked for among the communes a hint names, however small; typos are looked for in the
+        whole of France only when that found nothing (or there was no such hint)."""
         keys = names.query_keys(name)
         if not keys:
             return {}
         found: dict[int, _Candidate] = {}
-        self._match(self._everywhere, keys, found, per_tier)
-        areas = [h for h in hints if h.departments or h.region or h.postal_code]
-        for hint in areas:  # the name among the communes the hint names, however small
-            self._match(self._scope(hint), keys, found, per_tier)
+        for hint in hints:
+            if hint.departments or hint.region or hint.postal_code:
+                self._match(self._scope(hint), keys, found, per_tier, tolerant=tolerant)
+        self._match(self._everywhere, keys, found, per_tier, tolerant=tolerant and not found)
         self._decay_homonyms(found)
         self._apply_hints(found, hints)
         return found
 
-    def _match(self, scope: Scope, keys: list[str], found: dict[int, _Candidate], per_tier: int) -> None:
-        """Add what a scope finds for `keys`: exact, prefix, typos, sound.
+    def _match(
+        self, scope: Scope, keys: list[str], found: dict[int, _Candidate], per_tier: int, *, tolerant: bool
+    ) -> None:
+        """Add what a scope finds for `keys`: exact names and prefixes; then, unless a big commune
+        already answers, one or two typos and sound-alikes.
 
         Tolerance follows what was typed (`ste` is 3 letters, not `sainte`'s 6). Short text that
         starts names as typed is taken as typed right (`montp`): no typo, no sound-alike.
         """
         index, main, typed = scope.plain, keys[0], min(keys, key=names.letters)
-        edits = names.allowed_edits(typed)
+        edits = names.allowed_edits(typed) if tolerant else 0
         if names.letters(typed) < TYPED_RIGHT_LETTERS and index.starts(typed):
             edits = 0
-        hits = index.tiers(keys, per_tier, typos=edits > 0)
+        seen: set[int] = set()
+        hits = index.tiers(keys, per_tier, seen)
+        answered = self._best_weight(index, hits)
         exact = any(tier == EXACT for _, tier in hits)
-        if edits >= 2 and not any(tier in (EXACT, TYPO) for _, tier in hits):
-            groups = {index.groups[p] for p, _ in hits}
-            hits += index.near(main, edits, per_tier, groups)
+        if edits and answered < BIG_COMMUNE and not (exact and names.letters(typed) >= LONG_NAME):
+            hits += index.typos(main, per_tier, seen)
+            if edits >= 2 and not hits:
+                hits += index.near(main, edits, per_tier, seen)
         for position, tier in hits:
             commune, former = self.entries[index.targets[position]]
             quality = self._quality(tier, main, index.keys[position])
             self._keep(found, _Candidate(commune, former, quality - FORMER * (former is not None), KIND[tier]))
-        if not exact and names.letters(typed) >= SOUND_LETTERS:  # not typed exactly: maybe heard
-            self._match_sound(scope.sound, keys, found, per_tier, loose=edits > 0)
+        answered = self._best_weight(index, hits)
+        if not exact and answered < BIG_COMMUNE and names.letters(typed) >= SOUND_LETTERS:
+            loose = edits > 0 and not any(tier in (EXACT, PREFIX) for _, tier in hits)
+            self._match_sound(scope.sound, keys, found, per_tier, loose=loose)
+
+    def _best_weight(self, index: names.NameIndex, hits: list[tuple[int, int]]) -> float:
+        """The weight of the biggest commune whose whole name, or start, was typed (give or take a typo)."""
+        entries, weight, targets = self.entries, self.weight, index.targets
+        return max((weight[entries[targets[p]][0]] for p, tier in hits if tier <= TYPO), default=-1.0)
 
     @staticmethod
     def _quality(tier: int, typed: str, key: str) -> float:
@@ -187,19 +206,22 @@ class CommuneSearch:
     def _match_sound(
         self, sound: names.NameIndex, keys: list[str], found: dict[int, _Candidate], per_tier: int, *, loose: bool
     ) -> None:
-        """Names that sound like the query (also those that start so, or one sound away, if `loose`);
-        the closer their spelling, the better."""
+        """Names that sound like the query or start so (also one sound away, if `loose`); the
+        closer their spelling, the better."""
         from rapidfuzz.distance import Levenshtein
 
         typed = keys[0]
         heard = list(dict.fromkeys(names.phonetic_keys(keys)))
-        for position, tier in sound.tiers(heard, per_tier, typos=loose and len(heard[0]) >= 5):
-            if tier != EXACT and not loose:
-                continue
+        seen: set[int] = set()
+        hits = sound.tiers(heard, per_tier, seen)
+        if loose and len(heard[0]) >= 5 and self._best_weight(sound, hits) < BIG_COMMUNE:
+            hits += sound.typos(heard[0], per_tier, seen)
+        significant = names.significant(typed)
+        for position, tier in hits:
             entry = sound.targets[position]
             commune, former = self.entries[entry]
             key = self.entry_keys[entry]
-            if names.significant(key) == names.significant(typed):
+            if names.significant(key) == significant:
                 quality, kind = WITHOUT_SMALL_WORDS, "name"
             else:
                 written = key if tier != PREFIX else key[: len(typed)]

@@ -35,7 +35,7 @@ _NOT_KEY = re.compile(r"[^a-z0-9]+")
 # `s/s` (sous) and `s/` (sur), before folding turns the slash into a space: `Neuilly-s/-Seine`.
 _SOUS = re.compile(r"(?<![^\W\d_])[sS]\s*/\s*[sS](?![^\W\d_])\s*/?")
 _SUR = re.compile(r"(?<![^\W\d_])[sS]\s*/")
-_VOWEL_OR_H = frozenset("aeiouyh")
+_VOWEL_OR_H = frozenset("aeiouh")
 
 
 def _fold_table() -> dict[int, str]:
@@ -117,8 +117,9 @@ _PARTICLE_WORDS = re.compile(" (?:" + "|".join(PARTICLES) + ")(?= )")
 _FIRST_LETTERS = str.maketrans("wyz", "vis")
 _SOUNDS: tuple[tuple[str, str], ...] = (
     ("aix ", "e "), ("ph", "f"), ("ch", "x"), ("sh", "x"), ("qu", "k"), ("gue", "Ge"), ("gui", "Gi"), ("ge", "je"),
-    ("gi", "ji"), ("ce", "se"), ("ci", "si"), ("eau", "o"), ("au", "o"), ("ain", "in"), ("ein", "in"), ("im", "in"),
-    ("ai", "e"), ("ei", "e"), ("oe", "e"), ("eu", "e"), ("ou", "u"), ("em", "an"), ("en", "an"), ("am", "an"),
+    ("gi", "ji"), ("ce", "se"), ("ci", "si"), ("eau", "o"), ("au", "o"), ("ain", "in"), ("ein", "in"), ("eim", "in"),
+    ("im", "in"), ("ai", "e"), ("ei", "e"), ("oe", "e"), ("eu", "e"), ("ou", "u"), ("em", "an"), ("en", "an"),
+    ("am", "an"),
     *((c + c, c) for c in "lnstrpmf"),
     *((c + " ", " ") for c in "stdpg"), ("ox ", "o "), ("ux ", "u "), ("e ", " "),
 )  # fmt: skip
@@ -201,20 +202,23 @@ class NameIndex:
             self._collect(found, seen, partial, TYPO_PREFIX, limit)
         return [(self.targets[position], tier) for position, tier in found]
 
-    def tiers(self, keys: Sequence[str], per_tier: int, *, typos: bool = True) -> list[tuple[int, int]]:
-        """`(position, tier)`: the best `per_tier` new groups of each tier (exact, prefix, then one
-        typo on keys of 4+ letters, whole and prefix), so that a caller can weigh tiers against
-        other evidence (population) instead of taking them strictly in order."""
-        keys = [k for k in keys if k]
+    def tiers(self, keys: Sequence[str], per_tier: int, seen: set[int]) -> list[tuple[int, int]]:
+        """`(position, tier)`: the best `per_tier` groups not in `seen` of the exact keys, then of
+        the prefixes (`seen` gets them), so that a caller can weigh tiers against other evidence
+        (population) instead of taking them strictly in order."""
         found: list[tuple[int, int]] = []
-        seen: set[int] = set()
-        exact, prefix = self._exact_and_prefix_spans(keys)
+        exact, prefix = self._exact_and_prefix_spans([k for k in keys if k])
         self._collect(found, seen, exact, EXACT, len(found) + per_tier)
         self._collect(found, seen, prefix, PREFIX, len(found) + per_tier)
-        if typos:
-            whole, partial = self._typo_spans([k for k in keys if letters(k) >= 4])
-            self._collect(found, seen, whole, TYPO, len(found) + per_tier)
-            self._collect(found, seen, partial, TYPO_PREFIX, len(found) + per_tier)
+        return found
+
+    def typos(self, key: str, per_tier: int, seen: set[int]) -> list[tuple[int, int]]:
+        """`(position, tier)` of the best `per_tier` groups not in `seen` one typo away from `key`
+        (TYPO) or starting one typo away (TYPO_PREFIX)."""
+        found: list[tuple[int, int]] = []
+        whole, partial = self._typo_spans([key])
+        self._collect(found, seen, whole, TYPO, len(found) + per_tier)
+        self._collect(found, seen, partial, TYPO_PREFIX, len(found) + per_tier)
         return found
 
     def near(self, key: str, max_edits: int, per_tier: int, skip: set[int]) -> list[tuple[int, int]]:

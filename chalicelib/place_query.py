@@ -125,7 +125,8 @@ def parse(text: str) -> Query:
         if len(words) > 2 and words[-2] == "cedex" and words[-1].isdigit():  # `toulon cedex 9`
             words = words[:-2]
             continue
-        hint = _code_hint(words[-1], arrondissement_only=arrondissement_next)
+        announced = arrondissement_next or (len(words) > 2 and words[-2] in _ANNOUNCE_ARRONDISSEMENT)
+        hint = _code_hint(words[-1], arrondissement_only=announced)
         arrondissement_next = False
         if hint is not None:
             hints.append(hint)

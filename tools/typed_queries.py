@@ -18,7 +18,9 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[1]
 FIXTURE = PROJECT / "tests" / "fixtures" / "typed_queries.jsonl"
@@ -433,6 +435,8 @@ codes | 74182 | Annecy (74)
 def rows(data_dir: Path) -> list[dict[str, object]]:
     """The fixture's rows, every commune checked against the data files."""
     sys.path.insert(0, str(PROJECT))
+    from rapidfuzz.distance import Levenshtein
+
     from chalicelib.names import fold
 
     with (data_dir / "communes.csv").open(encoding="utf-8") as communes:
@@ -454,14 +458,41 @@ def rows(data_dir: Path) -> list[dict[str, object]]:
                 continue
             codes.append(matches[0]["code_insee"])
             names.append(matches[0]["nom"])
+        typed = fold(query)  # a former name, or its start, give or take two typos
         if habit == "former_name" and not any(
-            (fold(n), c) in former for c in codes for n in (query,)
-        ) and not any(fold(query)[:6] in fold(n) for n, c in former if c in codes):
-            problems.append(f"{line}: no former commune of that name in communes_deleguees.csv")
-        found.append({"habit": habit, "query": query, "insee": codes, "names": names, "rank": int(rank[0]) if rank else 1})
+            Levenshtein.distance(typed, n[: len(typed)]) <= 2 for n, c in former if c in codes
+        ):
+            problems.append(f"{line}: no former commune of {meant} is named so in communes_deleguees.csv")
+        row_rank = int(rank[0]) if rank else 1
+        found.append({"habit": habit, "query": query, "insee": codes, "names": names, "rank": row_rank})
     if problems:
         raise SystemExit("\n".join(problems))
     return found
+
+
+def load() -> list[dict[str, Any]]:
+    """The fixture's rows."""
+    with FIXTURE.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def evaluate(rows: list[dict[str, Any]], search: Callable[[str], list[str]]) -> dict[str, dict[str, Any]]:
+    """Per habit (and `all`): how many queries, how many found first, in the first 3, within their
+    rank, and the queries that missed their rank. `search` gives the INSEE codes answered, best first."""
+    stats: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        answered = search(row["query"])
+        position = next((i for i, code in enumerate(answered) if code in row["insee"]), None)
+        for habit in (row["habit"], "all"):
+            habit_stats = stats.setdefault(habit, {"count": 0, "top1": 0, "top3": 0, "topk": 0, "missed": []})
+            habit_stats["count"] += 1
+            habit_stats["top1"] += position == 0
+            habit_stats["top3"] += position is not None and position < 3
+            if position is not None and position < row["rank"]:
+                habit_stats["topk"] += 1
+            else:
+                habit_stats["missed"].append(row["query"])
+    return stats
 
 
 def main() -> None:
