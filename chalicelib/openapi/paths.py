@@ -29,6 +29,44 @@ from chalicelib.openapi.build import (
 Paths = dict[str, dict[str, Any]]
 PDF = "application/pdf"
 
+# How a commune of GET /communes matched what was typed (issue 18): the first word says how the
+# name matched, the next ones which hints it agrees with.
+MATCHES = {
+    "name": "le nom exact (accents, majuscules, tirets, articles et abréviations St, Ste, Mt, s/ mis à part)",
+    "prefix": "le début du nom (saisie en cours)",
+    "corrected": "le nom à une faute de frappe près (deux à partir de 8 lettres) : « Vouliez-vous dire … ? »",
+    "phonetic": "un nom qui se prononce de même (« cholais » : Cholet) : « Vouliez-vous dire … ? »",
+    "former_name": "le nom d'une ancienne commune (déléguée ou associée), donné dans `matched_name`",
+    "postal_code": "le code postal saisi, seul ou à côté du nom",
+    "insee_code": "le code INSEE saisi",
+    "department_hint": "le numéro ou le nom du département saisi à côté du nom",
+    "region_hint": "la région ou le territoire d'outre-mer saisi à côté du nom",
+    "arrondissement": "le numéro d'arrondissement saisi (Paris, Lyon, Marseille)",
+}
+FOUND_COMMUNE: Schema = {
+    "allOf": [
+        ref("Commune"),
+        obj(
+            {
+                "match": array(
+                    {"enum": list(MATCHES)},
+                    minItems=1,
+                    description="Comment la commune correspond : "
+                    + " ; ".join(f"`{word}` : {meaning}" for word, meaning in MATCHES.items()),
+                )
+            },
+            {
+                "ignored_hints": array(
+                    TEXT,
+                    minItems=1,
+                    description="Indices saisis (code postal, département, région…) qu'aucune commune de ce nom "
+                    "ne vérifie : la recherche les a ignorés",
+                )
+            },
+        ),
+    ]
+}
+
 
 def public() -> Paths:
     return {
@@ -235,8 +273,9 @@ def brigades() -> Paths:
     return {
         "/communes": {
             "get": op(
-                "Communes par nom, code postal ou code INSEE",
-                answer(200, obj({"results": array(ref("Commune"))})),
+                "Communes par nom tel qu'on le tape (avec code postal, département, région ou arrondissement), "
+                "code postal ou code INSEE",
+                answer(200, obj({"results": array(FOUND_COMMUNE)})),
                 tag="brigades",
                 errors=(400,),
                 params=(

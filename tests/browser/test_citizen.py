@@ -73,6 +73,31 @@ def test_the_brigade_search_suggests_communes_as_one_types(page: Any, check_page
     check_page(page, "brigades-commune")
 
 
+def test_the_type_ahead_explains_how_it_understood_the_commune(page: Any, check_page: Any) -> None:
+    page.goto("/#brigades")
+    search = page.get_by_role("combobox", name="Commune ou code postal")
+    search.press_sequentially("cholais", delay=30)  # Cholet, spelt by ear
+    option = page.get_by_role("option", name=re.compile("^Cholet"))
+    expect(option.first).to_contain_text("Vouliez-vous dire Cholet ?")
+    check_page(page, "suggestions-corrected")
+    search.fill("")
+    search.press_sequentially("Meythet", delay=30)  # merged into Annecy
+    expect(page.get_by_role("option").first).to_contain_text("Meythet : ancienne commune d’Annecy")
+    check_page(page, "suggestions-former-commune")
+    search.fill("")
+    search.press_sequentially("cholet 75", delay=30)  # Cholet is not in Paris: the hint is ignored
+    expect(page.get_by_role("option").first).to_contain_text("Cholet")
+    note = "Aucune commune de ce nom ne correspond à «\u00a075\u00a0»\u00a0: indice ignoré."
+    expect(page.locator("#commune-note")).to_have_text(note)
+    check_page(page, "suggestions-ignored-hint")
+    search.fill("")
+    search.press_sequentially("toulon 83000", delay=30)  # name and postal code: nothing to explain
+    first = page.get_by_role("option").first
+    expect(first).to_contain_text("Toulon")
+    expect(first.locator(".match")).to_have_count(0)
+    expect(page.locator("#commune-note")).to_be_hidden()
+
+
 def test_geolocation_finds_the_commune_and_the_nearest_brigades(page: Any, context: Any, check_page: Any) -> None:
     context.grant_permissions(["geolocation"])
     context.set_geolocation(MONTPELLIER)
