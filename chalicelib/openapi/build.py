@@ -96,7 +96,15 @@ SCHEMAS: dict[str, Schema] = {
             "published_at": TIME,
         }
     ),
-    "Finding": obj({"rule": TEXT, "message": TEXT}),
+    "Finding": obj({"rule": TEXT, "message": TEXT}, {"excerpt": STRING, "field": STRING}),
+    "AdviceList": obj(
+        {
+            "items": array(obj({"id": TEXT, "text": TEXT}), minItems=1),
+            "revision": COUNT,
+            "updated_by": nullable(STRING),
+            "updated_at": nullable(TIME),
+        }
+    ),
     "Delivery": obj({"status": TEXT, "channels": {"type": "object", "additionalProperties": obj({"ok": BOOL})}}),
     "LogEntry": obj(
         {
@@ -107,6 +115,7 @@ SCHEMAS: dict[str, Schema] = {
             "created_at": TIME,
             "revision": nullable({"type": "integer", "minimum": 1}),
             "text": nullable(STRING),
+            "composition": nullable(OBJECT),
             "delivery": nullable(OBJECT),
         }
     ),
