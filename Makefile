@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test check lint format bench package clean chromium
+.PHONY: install run test check lint format bench package clean chromium openapi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ check: test
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The published contract: prints what changed since docs/openapi.json, checks info.version got the
+# bump it needs and docs/CHANGELOG-api.md an entry, then rewrites the snapshot.
+openapi: install
+	$(BIN)/python -m tools.openapi_diff --write
 
 bench: install
 	$(BIN)/python -m tools.bench

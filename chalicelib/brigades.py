@@ -5,9 +5,9 @@ the process (a Lambda container): communes as columns, units by id, and indexes 
 needed: names (`names.NameIndex`), postal codes (same structure), commune centres and brigades
 (`geo.PointGrid`). Nothing is read at `import app`.
 
-No official competence list is shipped, so the competent unit of a commune is, by default, the
-nearest brigade of its département to its centre (`"competent_basis": "nearest"`); a
-`competence.csv` in `DATA_DIR` overrides it (`"official"`). Positions are never logged.
+The zone of a commune and its competent unit (`serving.py`) come from the official files when
+they speak (`zones_police_gendarmerie.csv`, the Ministry's `competence.csv`), and are otherwise said
+to be unknown or the nearest, never stated as fact. Positions are never logged.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import csv
 import functools
 import gc
 import io
-import math
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chalicelib import competence, geo, names
+from chalicelib import competence, geo, names, serving, zones
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError
 
@@ -142,7 +141,8 @@ class Directory:
             city = station["insee"] if commune is None else self.city(commune)
             self.police_by_city.setdefault(city, []).append(station)
         self.official = competence.load(data_dir / competence.FILE_NAME)
-        self._competent: dict[int, tuple[Unit | None, str]] = {}
+        self.official_zones = zones.load(data_dir / zones.FILE_NAME)
+        self._serving: dict[int, serving.Serving] = {}
         self._department_indexes: dict[str, tuple[names.NameIndex, list[Hit]]] = {}
 
     def city(self, commune: int) -> str:
@@ -158,7 +158,7 @@ class Directory:
             "commune_grid",
             "wide_commune_grid",
             "brigade_grid",
-            "brigade_grids",
+            "resolver",
         ):
             getattr(self, index)
         return self
@@ -255,15 +255,16 @@ class Directory:
 
     @cached_property
     @_paused_collector
-    def brigade_grids(self) -> dict[str, geo.PointGrid[str]]:
-        """Brigade ids by position, per département: a commune's estimated competent brigade is in
-        its own département."""
-        members: dict[str, list[tuple[float, float, str]]] = {}
-        for brigade in self.brigades:
-            if brigade["lat"] is not None:
-                point = (brigade["lat"], brigade["lon"], brigade["id"])
-                members.setdefault(brigade["department"], []).append(point)
-        return {department: geo.PointGrid(points, cell_degrees=0.2) for department, points in members.items()}
+    def resolver(self) -> serving.Resolver:
+        """Zones and competent units (`serving.py`), with their own indexes of units."""
+        return serving.Resolver(
+            brigades=self.brigades,
+            stations=self.stations,
+            public=lambda u: self.units[u["id"]],
+            official_zones=self.official_zones,
+            assignments=self.official,
+            official_unit=self._official_unit,
+        )
 
     @cached_property
     @_paused_collector
@@ -331,34 +332,34 @@ class Directory:
         answers.sort(key=lambda u: u["distance_km"])
         return answers
 
-    def competent(self, commune: int) -> tuple[Unit | None, str]:
-        """The competent unit of a commune and the basis of that answer (worked out once per commune)."""
-        known = self._competent.get(commune)
+    def served(self, commune: int) -> serving.Serving:
+        """Zone and competent unit of a commune (worked out once per commune)."""
+        known = self._serving.get(commune)
         if known is None:
-            assignment = self.official.get(self.insee[commune]) or self.official.get(self.parent[commune])
-            if assignment is not None:
-                known = (self._official_unit(assignment, commune), "official")
-            else:
-                known = (self._nearest_brigade_of_department(commune), "nearest")
-            self._competent[commune] = known
+            known = self._serving[commune] = self.resolver.serving(
+                self.place(commune), has_police_station=self.city(commune) in self.police_by_city
+            )
         return known
 
-    def _nearest_brigade_of_department(self, commune: int) -> Unit | None:
-        lat, lon, grid = self.lat[commune], self.lon[commune], self.brigade_grids.get(self.department[commune])
-        if lat is None or lon is None or grid is None:
-            return None  # no position, or no brigade in the département (Paris and its inner suburbs)
-        found = grid.nearest(lat, lon, max_km=NEAREST_MAX_KM)
-        return self.units[found[0][1]] if found else None
+    def competent(self, commune: int) -> tuple[Unit | None, str]:
+        """The competent unit of a commune and the basis of that answer."""
+        found = self.served(commune)
+        return found.unit, found.basis
 
-    def _official_unit(self, assignment: competence.Assignment, commune: int) -> Unit:
+    def place(self, commune: int) -> serving.Place:
+        return serving.Place(
+            self.insee[commune], self.city(commune), self.department[commune], self.lat[commune], self.lon[commune]
+        )
+
+    def _official_unit(self, assignment: competence.Assignment, place: serving.Place) -> Unit:
         """The unit the Ministry names: the brigade with that id, the city's police station, or a unit
         known by its name only (then also served by `GET /brigades/{id}`)."""
         if assignment.institution == "gendarmerie":
             candidates = self.brigades_by_service_id.get(assignment.service_id, [])
         else:
-            candidates = self.police_by_city.get(self.city(commune), [])
+            candidates = self.police_by_city.get(place.city, [])
         if candidates:
-            return self.units[min(candidates, key=lambda u: self._distance_km(commune, u))["id"]]
+            return self.units[min(candidates, key=lambda u: serving.distance_km(place, u))["id"]]
         unit_id = f"service-{assignment.service_id or '-'.join(names.fold(assignment.service).split())}"
         named = {field: None for field in UNIT_FIELDS} | {
             "id": unit_id,
@@ -367,15 +368,8 @@ class Directory:
         }
         return self.units.setdefault(unit_id, named)
 
-    def _distance_km(self, commune: int, unit: Unit) -> float:
-        lat, lon = self.lat[commune], self.lon[commune]
-        if lat is None or lon is None or unit["lat"] is None:
-            return math.inf
-        return geo.geodesic_km(lat, lon, unit["lat"], unit["lon"])
-
     def commune_view(self, commune: int, matched_name: str | None) -> dict[str, Any]:
         """The API's `Commune`."""
-        unit, basis = self.competent(commune)
         view: dict[str, Any] = {
             "insee": self.insee[commune],
             "name": self.name[commune],
@@ -383,9 +377,7 @@ class Directory:
             "postal_codes": self.postal_codes[commune].split("|") if self.postal_codes[commune] else [],
             "lat": self.lat[commune],
             "lon": self.lon[commune],
-            "competent": dict(unit) if unit else None,  # callers may change their copy
-            "competent_basis": basis,
-            "police_zone": self.city(commune) in self.police_by_city,
+            **self.served(commune).view(),
         }
         if matched_name is not None:
             view["matched_name"] = matched_name
