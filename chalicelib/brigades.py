@@ -37,6 +37,7 @@ PARIS_LYON_MARSEILLE = frozenset({"75056", "69123", "13055"})  # a position land
 CURRENT_NAME = 10**9  # ranks current names above former names of the same tier
 ARRONDISSEMENT = 10**9  # ranks an arrondissement above its city for a shared postal code
 _CODE = re.compile(r"\d{5}|2[AB]\d{3}")
+CODE_SEARCH_WIDTH = 1000  # a 2-digit postal prefix covers a few hundred communes of its département
 
 Unit = dict[str, Any]
 Built = TypeVar("Built")
@@ -46,10 +47,17 @@ Hit = tuple[int, str | None]  # (commune, former name the query matched)
 # -- what the routes and other domain modules call ---------------------------------------------------
 
 
-def search_communes(text: str, *, limit: int = 10) -> list[dict[str, Any]]:
-    """Communes matching a name (type-ahead, one typo allowed), a postal code or an INSEE code."""
+def search_communes(text: str, *, limit: int = 10, department: str | None = None) -> list[dict[str, Any]]:
+    """Communes matching a name (type-ahead, one typo allowed), a postal code or an INSEE code;
+    only those of `department` when it is given."""
     found = directory()
-    return [found.commune_view(commune, matched) for commune, matched in found.search(text, limit)]
+    hits = found.search(text, limit) if department is None else found.search_in_department(text, department, limit)
+    return [found.commune_view(commune, matched) for commune, matched in hits]
+
+
+def commune_name(insee: str) -> tuple[str, str] | None:
+    """`(name, département)` of the commune of that current INSEE code, or None."""
+    return directory().commune_name(insee)
 
 
 def nearest(*, lat: float, lon: float, limit: int = 3) -> dict[str, Any]:
@@ -144,6 +152,7 @@ class Directory:
         self.official = competence.load(data_dir / competence.FILE_NAME)
         self.official_zones = zones.load(data_dir / zones.FILE_NAME)
         self._serving: dict[int, serving.Serving] = {}
+        self._department_indexes: dict[str, tuple[names.NameIndex, list[Hit]]] = {}
 
     def city(self, commune: int) -> str:
         """The commune itself, or the city of an arrondissement (Paris, Lyon, Marseille)."""
@@ -183,16 +192,26 @@ class Directory:
 
         Current names rank above former names in every tier, then by population.
         """
-        former = self.former[2]
-        count = len(self.name)
-        hits: list[Hit] = [(i, None) for i in range(count)] + [(c, name) for name, c in former]
-        current_keys = names.name_keys(self.name)
+        return self._name_index(range(len(self.name)), self.former[2])
+
+    def department_index(self, department: str) -> tuple[names.NameIndex, list[Hit]]:
+        """The same index for the communes of one département (the alert composer's type-ahead)."""
+        if department not in self._department_indexes:
+            communes = [c for c, code in enumerate(self.department) if code == department]
+            members = set(communes)
+            former = [(name, c) for name, c in self.former[2] if c in members]
+            self._department_indexes[department] = self._name_index(communes, former)
+        return self._department_indexes[department]
+
+    def _name_index(self, communes: Sequence[int], former: list[tuple[str, int]]) -> tuple[names.NameIndex, list[Hit]]:
+        hits: list[Hit] = [(c, None) for c in communes] + [(c, name) for name, c in former]
+        current_keys = names.name_keys([self.name[c] for c in communes])
         article_positions, article_keys = names.without_article(current_keys)
-        current_scores = [CURRENT_NAME + p for p in self.population]
+        current_scores = [CURRENT_NAME + self.population[c] for c in communes]
         index = names.NameIndex(
             current_keys + names.name_keys([name for name, _ in former]) + article_keys,
             [*range(len(hits)), *article_positions],
-            [*range(count), *(c for _, c in former), *article_positions],
+            [*communes, *(c for _, c in former), *(communes[i] for i in article_positions)],
             current_scores + [self.population[c] for _, c in former] + [current_scores[i] for i in article_positions],
         )
         return index, hits
@@ -274,6 +293,20 @@ class Directory:
             return [(c, None) for c, _ in self.postal_index.search([compact], limit, typo_min_length=None)]
         index, hits = self.name_index
         return [hits[target] for target, _ in index.search(names.query_keys(text), limit)]
+
+    def search_in_department(self, text: str, department: str, limit: int) -> list[Hit]:
+        """Communes of one département for a query, best first (codes: the national answer, filtered)."""
+        compact = "".join(text.split()).upper()
+        if _CODE.fullmatch(compact) or compact.isdigit():
+            hits = self.search(text, CODE_SEARCH_WIDTH)
+            return [hit for hit in hits if self.department[hit[0]] == department][:limit]
+        index, named = self.department_index(department)
+        return [named[target] for target, _ in index.search(names.query_keys(text), limit)]
+
+    def commune_name(self, insee: str) -> tuple[str, str] | None:
+        """`(name, département)` of a commune (or arrondissement) by its current INSEE code."""
+        commune = self.by_insee.get(insee)
+        return None if commune is None else (self.name[commune], self.department[commune])
 
     def _by_code(self, code: str, limit: int) -> list[Hit]:
         """Postal code first (what people type), then INSEE code; else a former INSEE code (old Seine

@@ -225,8 +225,13 @@ def alerts(components: dict[str, Schema]) -> Paths:
         },
         "/corg/alerts/check": {
             "post": op(
-                "Vérifier un projet d'alerte sans l'envoyer",
-                answer(200, obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))})),
+                "Vérifier un projet d'alerte (texte saisi ou composé) sans l'envoyer",
+                answer(
+                    200,
+                    obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))}, {"text": STRING}),
+                    description="Constats des règles ; pour une `composition`, le texte composé (`text`) et, pour "
+                    "chaque constat, le champ concerné (`field`)",
+                ),
                 id="checkAlert",
                 tag="operators",
                 body=model("alerts:CheckBody", components),
@@ -271,6 +276,15 @@ def alerts(components: dict[str, Schema]) -> Paths:
                 operator=True,
             )
         },
+        "/corg/alert-advice": {
+            "get": op(
+                "Liste des conseils que le composeur d'alerte propose (tenue par l'OPP du GGD34)",
+                answer(200, ref("AdviceList")),
+                id="listAlertAdvice",
+                tag="operators",
+                operator=True,
+            )
+        },
         "/corg/subscribers": {
             "get": op(
                 "Nombre d'abonnés du département",
@@ -298,6 +312,7 @@ def brigades() -> Paths:
                 params=(
                     query("q", {"type": "string", "minLength": 1, "maxLength": 100}, "Texte saisi", required=True),
                     limit(50, 10),
+                    query("department", STRING, "Seulement les communes de ce département (composeur d'alerte)"),
                 ),
                 aws=False,
             )
@@ -372,6 +387,17 @@ def operators(components: dict[str, Schema]) -> Paths:
                 tag="operators",
                 errors=(404,),
                 params=(path("item_id", "Identifiant de l'actualité"),),
+                operator=True,
+            )
+        },
+        "/opp/alert-advice": {
+            "put": op(
+                "Enregistrer la liste des conseils du composeur d'alerte (elle remplace la précédente)",
+                answer(200, ref("AdviceList"), description="Enregistrée"),
+                id="saveAlertAdvice",
+                tag="operators",
+                errors=(409,),
+                body=model("advice:AdviceListBody", components),
                 operator=True,
             )
         },
