@@ -5,9 +5,9 @@ the process (a Lambda container): communes as columns, units by id, and indexes 
 needed: names (`names.NameIndex`), postal codes (same structure), commune centres and brigades
 (`geo.PointGrid`). Nothing is read at `import app`.
 
-No official competence list is shipped, so the competent unit of a commune is, by default, the
-nearest brigade of its département to its centre (`"competent_basis": "nearest"`); a
-`competence.csv` in `DATA_DIR` overrides it (`"official"`). Positions are never logged.
+The zone of a commune and its competent unit (`serving.py`) come from the official files when
+they speak (`zones_police_gendarmerie.csv`, the Ministry's `competence.csv`), and are otherwise said
+to be unknown or the nearest, never stated as fact. Positions are never logged.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import csv
 import functools
 import gc
 import io
-import math
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chalicelib import commune_search, competence, geo, names
+from chalicelib import commune_search, competence, geo, names, serving, zones
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError
 
@@ -37,6 +36,7 @@ NEAREST_MAX_KM = 200.0  # brigades farther than this are not offered as "nearest
 PARIS_LYON_MARSEILLE = frozenset({"75056", "69123", "13055"})  # a position lands in an arrondissement
 ARRONDISSEMENT = 10**9  # ranks an arrondissement above its city for a shared postal code
 _CODE = re.compile(r"\d{5}|2[AB]\d{3}")
+CODE_SEARCH_WIDTH = 1000  # a 2-digit postal prefix covers a few hundred communes of its département
 
 Unit = dict[str, Any]
 Built = TypeVar("Built")
@@ -46,18 +46,25 @@ Found = commune_search.Found
 # -- what the routes and other domain modules call ---------------------------------------------------
 
 
-def search_communes(text: str, *, limit: int = 10) -> list[dict[str, Any]]:
+def search_communes(text: str, *, limit: int = 10, department: str | None = None) -> list[dict[str, Any]]:
     """Communes matching a name as people type it (hints, abbreviations, typos, sound), a postal
-    code or an INSEE code; each says how it matched (`match`) and which hints were ignored."""
+    code or an INSEE code, only those of `department` when it is given; each says how it matched
+    (`match`) and which hints were ignored."""
     found = directory()
+    hits = found.search(text, limit) if department is None else found.search_in_department(text, department, limit)
     views = []
-    for hit in found.search(text, limit):
+    for hit in hits:
         view = found.commune_view(hit.commune, hit.matched_name)
         view["match"] = list(hit.match)
         if hit.ignored_hints:
             view["ignored_hints"] = list(hit.ignored_hints)
         views.append(view)
     return views
+
+
+def commune_name(insee: str) -> tuple[str, str] | None:
+    """`(name, département)` of the commune of that current INSEE code, or None."""
+    return directory().commune_name(insee)
 
 
 def nearest(*, lat: float, lon: float, limit: int = 3) -> dict[str, Any]:
@@ -68,6 +75,15 @@ def nearest(*, lat: float, lon: float, limit: int = 3) -> dict[str, Any]:
     found = directory()
     commune = found.commune_view(found.locate(lat, lon), None)
     return {"commune": commune, "competent": commune["competent"], "nearest": found.nearest_units(lat, lon, limit)}
+
+
+def commune(code: str) -> dict[str, Any]:
+    """A commune (or municipal arrondissement) by its current INSEE code; unknown → 404."""
+    found = directory()
+    index = found.by_insee.get(code.strip().upper())
+    if index is None:
+        raise AppError("not_found", "Aucune commune ne porte ce code INSEE.")
+    return found.commune_view(index, None)
 
 
 def unit(unit_id: str) -> Unit:
@@ -141,7 +157,8 @@ class Directory:
             city = station["insee"] if commune is None else self.city(commune)
             self.police_by_city.setdefault(city, []).append(station)
         self.official = competence.load(data_dir / competence.FILE_NAME)
-        self._competent: dict[int, tuple[Unit | None, str]] = {}
+        self.official_zones = zones.load(data_dir / zones.FILE_NAME)
+        self._serving: dict[int, serving.Serving] = {}
 
     def city(self, commune: int) -> str:
         """The commune itself, or the city of an arrondissement (Paris, Lyon, Marseille)."""
@@ -156,7 +173,7 @@ class Directory:
             "commune_grid",
             "wide_commune_grid",
             "brigade_grid",
-            "brigade_grids",
+            "resolver",
         ):
             getattr(self, index)
         return self
@@ -237,15 +254,16 @@ class Directory:
 
     @cached_property
     @_paused_collector
-    def brigade_grids(self) -> dict[str, geo.PointGrid[str]]:
-        """Brigade ids by position, per département: a commune's estimated competent brigade is in
-        its own département."""
-        members: dict[str, list[tuple[float, float, str]]] = {}
-        for brigade in self.brigades:
-            if brigade["lat"] is not None:
-                point = (brigade["lat"], brigade["lon"], brigade["id"])
-                members.setdefault(brigade["department"], []).append(point)
-        return {department: geo.PointGrid(points, cell_degrees=0.2) for department, points in members.items()}
+    def resolver(self) -> serving.Resolver:
+        """Zones and competent units (`serving.py`), with their own indexes of units."""
+        return serving.Resolver(
+            brigades=self.brigades,
+            stations=self.stations,
+            public=lambda u: self.units[u["id"]],
+            official_zones=self.official_zones,
+            assignments=self.official,
+            official_unit=self._official_unit,
+        )
 
     @cached_property
     @_paused_collector
@@ -265,6 +283,19 @@ class Directory:
             found = self.postal_index.search([compact], limit, typo_min_length=None)
             return [Found(c, None, ("postal_code",)) for c, _ in found]
         return self.name_search.search(text, limit)
+
+    def search_in_department(self, text: str, department: str, limit: int) -> list[Found]:
+        """Communes of one département for a query, best first (codes: the national answer, filtered)."""
+        compact = "".join(text.split()).upper()
+        if _CODE.fullmatch(compact) or compact.isdigit():
+            hits = self.search(text, CODE_SEARCH_WIDTH)
+            return [hit for hit in hits if self.department[hit.commune] == department][:limit]
+        return self.name_search.search(text, limit, within=department)
+
+    def commune_name(self, insee: str) -> tuple[str, str] | None:
+        """`(name, département)` of a commune (or arrondissement) by its current INSEE code."""
+        commune = self.by_insee.get(insee)
+        return None if commune is None else (self.name[commune], self.department[commune])
 
     def _by_code(self, code: str, limit: int) -> list[Found]:
         """Postal code first (what people type), then INSEE code; else a former INSEE code (old Seine
@@ -300,34 +331,34 @@ class Directory:
         answers.sort(key=lambda u: u["distance_km"])
         return answers
 
-    def competent(self, commune: int) -> tuple[Unit | None, str]:
-        """The competent unit of a commune and the basis of that answer (worked out once per commune)."""
-        known = self._competent.get(commune)
+    def served(self, commune: int) -> serving.Serving:
+        """Zone and competent unit of a commune (worked out once per commune)."""
+        known = self._serving.get(commune)
         if known is None:
-            assignment = self.official.get(self.insee[commune]) or self.official.get(self.parent[commune])
-            if assignment is not None:
-                known = (self._official_unit(assignment, commune), "official")
-            else:
-                known = (self._nearest_brigade_of_department(commune), "nearest")
-            self._competent[commune] = known
+            known = self._serving[commune] = self.resolver.serving(
+                self.place(commune), has_police_station=self.city(commune) in self.police_by_city
+            )
         return known
 
-    def _nearest_brigade_of_department(self, commune: int) -> Unit | None:
-        lat, lon, grid = self.lat[commune], self.lon[commune], self.brigade_grids.get(self.department[commune])
-        if lat is None or lon is None or grid is None:
-            return None  # no position, or no brigade in the département (Paris and its inner suburbs)
-        found = grid.nearest(lat, lon, max_km=NEAREST_MAX_KM)
-        return self.units[found[0][1]] if found else None
+    def competent(self, commune: int) -> tuple[Unit | None, str]:
+        """The competent unit of a commune and the basis of that answer."""
+        found = self.served(commune)
+        return found.unit, found.basis
 
-    def _official_unit(self, assignment: competence.Assignment, commune: int) -> Unit:
+    def place(self, commune: int) -> serving.Place:
+        return serving.Place(
+            self.insee[commune], self.city(commune), self.department[commune], self.lat[commune], self.lon[commune]
+        )
+
+    def _official_unit(self, assignment: competence.Assignment, place: serving.Place) -> Unit:
         """The unit the Ministry names: the brigade with that id, the city's police station, or a unit
         known by its name only (then also served by `GET /brigades/{id}`)."""
         if assignment.institution == "gendarmerie":
             candidates = self.brigades_by_service_id.get(assignment.service_id, [])
         else:
-            candidates = self.police_by_city.get(self.city(commune), [])
+            candidates = self.police_by_city.get(place.city, [])
         if candidates:
-            return self.units[min(candidates, key=lambda u: self._distance_km(commune, u))["id"]]
+            return self.units[min(candidates, key=lambda u: serving.distance_km(place, u))["id"]]
         unit_id = f"service-{assignment.service_id or '-'.join(names.fold(assignment.service).split())}"
         named = {field: None for field in UNIT_FIELDS} | {
             "id": unit_id,
@@ -336,15 +367,8 @@ class Directory:
         }
         return self.units.setdefault(unit_id, named)
 
-    def _distance_km(self, commune: int, unit: Unit) -> float:
-        lat, lon = self.lat[commune], self.lon[commune]
-        if lat is None or lon is None or unit["lat"] is None:
-            return math.inf
-        return geo.geodesic_km(lat, lon, unit["lat"], unit["lon"])
-
     def commune_view(self, commune: int, matched_name: str | None) -> dict[str, Any]:
         """The API's `Commune`."""
-        unit, basis = self.competent(commune)
         view: dict[str, Any] = {
             "insee": self.insee[commune],
             "name": self.name[commune],
@@ -352,9 +376,7 @@ class Directory:
             "postal_codes": self.postal_codes[commune].split("|") if self.postal_codes[commune] else [],
             "lat": self.lat[commune],
             "lon": self.lon[commune],
-            "competent": dict(unit) if unit else None,  # callers may change their copy
-            "competent_basis": basis,
-            "police_zone": self.city(commune) in self.police_by_city,
+            **self.served(commune).view(),
         }
         if matched_name is not None:
             view["matched_name"] = matched_name

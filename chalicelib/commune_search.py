@@ -114,19 +114,21 @@ class CommuneSearch:
 
     # -- the search ----------------------------------------------------------------------------------
 
-    def search(self, text: str, limit: int) -> list[Found]:
+    def search(self, text: str, limit: int, *, within: str | None = None) -> list[Found]:
+        """The `limit` best communes for a query (only those of the département `within` if given)."""
         query = place_query.parse(text)
+        base = self._everywhere if within is None else self._departments_scope(frozenset({within}))
         per_tier = max(PER_TIER, limit)
         hints = query.hints
         candidates: dict[int, _Candidate] = {}
         if query.whole:  # `villeneuve sur lot` is a name, not `villeneuve sur` in the Lot
-            candidates = self._candidates(query.whole, (), per_tier, tolerant=False)
+            candidates = self._candidates(query.whole, (), per_tier, base, tolerant=False)
             if any(c.kind == "name" for c in candidates.values()):
                 hints = ()
             else:
                 candidates = {}
         if hints or not candidates:
-            candidates = self._candidates(query.name or query.whole, hints, per_tier)
+            candidates = self._candidates(query.name or query.whole, hints, per_tier, base)
         ranked = sorted(candidates.values(), key=self._rank)
         used = {hint for candidate in candidates.values() for hint in candidate.hints}
         ignored = tuple(h.text for h in hints if h.text not in used)
@@ -143,7 +145,7 @@ class CommuneSearch:
         return (-len(candidate.hints), not first, -score, candidate.matched_name is not None, candidate.commune)
 
     def _candidates(
-        self, name: str, hints: Sequence[Hint], per_tier: int, *, tolerant: bool = True
+        self, name: str, hints: Sequence[Hint], per_tier: int, base: Scope, *, tolerant: bool = True
     ) -> dict[int, _Candidate]:
         """Candidates for a name part, each with its best quality, hints applied. The name is first
         looked for among the communes a hint names, however small; typos are looked for in the
@@ -155,7 +157,9 @@ class CommuneSearch:
         for hint in hints:
             if hint.departments or hint.region or hint.postal_code:
                 self._match(self._scope(hint), keys, found, per_tier, tolerant=tolerant)
-        self._match(self._everywhere, keys, found, per_tier, tolerant=tolerant and not found)
+        self._match(base, keys, found, per_tier, tolerant=tolerant and not found)
+        if base is not self._everywhere:
+            found = {c: candidate for c, candidate in found.items() if c in base.communes}
         self._decay_homonyms(found)
         self._apply_hints(found, hints)
         return found
@@ -288,12 +292,16 @@ class CommuneSearch:
         a process sees each département again and again)."""
         if hint.postal_code is not None:
             return self._restricted(self._by_postal_code.get(hint.postal_code, []))
-        wanted = sorted(hint.departments | hint.region)
-        key = "|".join(wanted)
+        return self._departments_scope(hint.departments | hint.region)
+
+    def _departments_scope(self, departments: frozenset[str]) -> Scope:
+        key = "|".join(sorted(departments))
         scope = self._scopes.get(key)
         if scope is None:
             by_department = self._by_department
-            scope = self._scopes[key] = self._restricted([c for d in wanted for c in by_department.get(d, ())])
+            scope = self._scopes[key] = self._restricted(
+                [c for d in sorted(departments) for c in by_department.get(d, ())]
+            )
         return scope
 
     def _restricted(self, communes: Sequence[int]) -> Scope:
@@ -310,7 +318,7 @@ class CommuneSearch:
             scores + [scores[i] for i in article],
         )
         sound = names.NameIndex([self.entry_sounds[e] for e in entries], entries, groups, scores)
-        return Scope(plain, sound)
+        return Scope(plain, sound, frozenset(communes))
 
     @cached_property
     def _scopes(self) -> dict[str, Scope]:
@@ -343,10 +351,11 @@ class CommuneSearch:
 
 @dataclass(frozen=True)
 class Scope:
-    """A name index and its phonetic twin."""
+    """A name index, its phonetic twin, the communes they cover (empty: all)."""
 
     plain: names.NameIndex
     sound: names.NameIndex
+    communes: frozenset[int] = frozenset()
 
 
 def _kinds(candidate: _Candidate) -> tuple[str, ...]:
