@@ -33,6 +33,13 @@ def test_malformed_json_is_a_french_problem(client: Any) -> None:
     assert response.json_body["detail"] == "Le corps de la requête n'est pas un JSON valide."
 
 
+def test_deeply_nested_json_is_a_french_400_not_a_500(client: Any) -> None:
+    for path in ("/subscriptions", "/auth/login"):
+        response = client.http.post(path, headers={"Content-Type": "application/json"}, body="[" * 30_000)
+        assert response.status_code == 400, path
+        assert response.json_body["detail"] == "Le document JSON est trop imbriqué : 32 niveaux au plus sont acceptés."
+
+
 def test_a_non_json_body_is_a_415_in_french(client: Any) -> None:
     response = client.http.post("/auth/login", headers={"Content-Type": "text/plain"}, body="x")
     assert response.status_code == 415

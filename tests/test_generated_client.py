@@ -212,7 +212,7 @@ def test_an_operator_flow_through_the_generated_models(api: Api) -> None:
     )
     sent = api.call("sendAlert", client=corg, body=body, idempotency_key="flow-1", status=201)
     assert sent.alert.revision == 1 and sent.delivery.status.value == "published"
-    assert sent.delivery.channels["sns"].ok is True
+    assert sent.delivery.channels.sns.ok is True
     assert datetime.now(UTC) - sent.alert.sent_at < timedelta(minutes=1)  # parsed as a UTC datetime
 
     current = api.call("getCurrentAlert", "34").alert
@@ -227,7 +227,7 @@ def test_an_operator_flow_through_the_generated_models(api: Api) -> None:
 
     log = api.call("listAlertLog", client=corg, department="34")
     assert [e.kind for e in log.entries] == ["refused", "sent"]
-    assert log.entries[1].delivery.channels["sns"].ok and log.entries[0].findings
+    assert log.entries[1].delivery.channels.sns.ok and log.entries[0].findings
     assert api.call("countSubscribers", client=corg, department="34").count == 0
     retracted = api.call("retractAlert", "34", client=corg)
     assert retracted.alert.status.value == "retracted"
