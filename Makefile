@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test check lint format bench package clean chromium
+.PHONY: install run test check lint format bench rules-report package clean chromium
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ format: install
 
 bench: install
 	$(BIN)/python -m tools.bench
+
+# Precision and recall of each content rule on tests/fixtures/alert_corpus.jsonl, adversarial timings.
+rules-report: install
+	$(BIN)/python -m tools.bench rules
 
 # `make package STAGE=prod`: build/<stage>/sam.yaml + deployment.zip (needs the package registry, no
 # AWS account), then unpack and import it as Lambda would. `make test` lints the same template offline.
