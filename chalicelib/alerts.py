@@ -34,6 +34,7 @@ from chalicelib import departements, push, rules
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError
 from chalicelib.models import AlertLogEntry, CurrentAlert
+from chalicelib.observability import metric, traced
 from chalicelib.validation import Body
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,10 @@ def check(body: CheckBody) -> dict[str, Any]:
 # --- Send and retract ----------------------------------------------------------------------------
 
 
+@traced
 def send(*, department: str, body: AlertBody, sender: str) -> dict[str, Any]:
     """Check, record (current item + log entry), then deliver. A refusal is logged, then a 422."""
+    started = time.monotonic()
     text = rules.normalize_text(body.text)
     findings = rules.check_alert(
         text=text, offence_type=body.offence_type, offence_established=body.offence_established
@@ -102,11 +105,14 @@ def send(*, department: str, body: AlertBody, sender: str) -> dict[str, Any]:
     previous, current = _commit(department, kind="sent", sender=sender, change=replace)
     replaced = previous.alert_id if previous is not None and previous.status == "active" else None
     log.info("alert sent", extra={"department": department, "revision": current.revision, "operator": sender})
-    return {"alert": _public(current), "replaced": replaced, "delivery": _deliver(current)}
+    metric("AlertsSent", Department=department)
+    return {"alert": _public(current), "replaced": replaced, "delivery": _deliver(current, since=started)}
 
 
+@traced
 def retract(*, department: str, sender: str) -> dict[str, Any]:
     """Clear the current alert and push a notice that replaces it on the phones; 404 if none."""
+    started = time.monotonic()
 
     def clear(previous: CurrentAlert | None, now: datetime) -> CurrentAlert:
         if previous is None or previous.status != "active":
@@ -124,7 +130,8 @@ def retract(*, department: str, sender: str) -> dict[str, Any]:
 
     _, current = _commit(department, kind="retracted", sender=sender, change=clear)
     log.info("alert retracted", extra={"department": department, "revision": current.revision, "operator": sender})
-    return {"alert": _public(current), "delivery": _deliver(current)}
+    metric("AlertsRetracted", Department=department)
+    return {"alert": _public(current), "delivery": _deliver(current, since=started)}
 
 
 def _commit(
@@ -210,6 +217,9 @@ def _log_refusal(*, department: str, text: str, offence_type: str, sender: str, 
         expires_at=now + LOG_RETENTION,
     ).save()
     log.info("alert refused", extra={"department": department, "operator": sender, "rules": [f.rule for f in findings]})
+    metric("AlertsRefused", Department=department)
+    for rule in sorted({f.rule for f in findings}):
+        metric("AlertRefusalFindings", Rule=rule)
 
 
 def _rejected(text: str, findings: list[rules.Finding]) -> AppError:
@@ -224,11 +234,15 @@ def _rejected(text: str, findings: list[rules.Finding]) -> AppError:
 # --- Delivery --------------------------------------------------------------------------------------
 
 
-def _deliver(current: CurrentAlert, done: dict[str, Any] | None = None) -> dict[str, Any]:
+def _deliver(
+    current: CurrentAlert, done: dict[str, Any] | None = None, *, since: float | None = None
+) -> dict[str, Any]:
     """Hand the current revision to the channels not yet done, then record the outcome; never raises
-    (the alert is already recorded: a failure here is for the retry to mend)."""
+    (the alert is already recorded: a failure here is for the retry to mend). `since` (monotonic)
+    is when the send began: the hand-over latency of each channel counts from there."""
     done = dict(done or {})
-    results = push.deliver(_notification(current), skip=frozenset(n for n, r in done.items() if r.get("ok")))
+    skip = frozenset(n for n, r in done.items() if r.get("ok"))
+    results = push.deliver(_notification(current), skip=skip, since=since)
     done.update({name: {"ok": r.ok, **r.detail} for name, r in results.items()})
     status = "published" if all(r.get("ok") for r in done.values()) else "failed"
     try:

@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 from pydantic_core.core_schema import ValidationInfo
 
 from chalicelib import otv_pdf
+from chalicelib.observability import metric
 from chalicelib.validation import Body, clean_text
 
 if TYPE_CHECKING:
@@ -255,7 +256,9 @@ def _remind(period: holidays.Period) -> bool:
             departments=None if code is None else [code],
             push_id=push_id,
         )
-        sent |= _once(f"{key}#{code or feed.NATIONAL_LOG}", period, push)
+        if _once(f"{key}#{code or feed.NATIONAL_LOG}", period, push):
+            metric("RemindersSent")
+            sent = True
     sent |= _once(f"{key}#feed", period, partial(feed.publish, reminder_feed_item(period), author=REMINDER_AUTHOR))
     if sent:
         log.info("OTV reminder sent", extra={"period": period.id, "audiences": len(period.departments) or "national"})

@@ -316,6 +316,26 @@ def operators(components: dict[str, Schema]) -> Paths:
                 operator=True,
             )
         },
+        "/admin/metrics": {
+            "get": op(
+                "Indicateurs de la dernière heure (administrateurs)",
+                answer(
+                    200,
+                    obj(
+                        {
+                            "source": {"const": "process"},
+                            "since": TIME,
+                            "until": TIME,
+                            "metrics": array(OBJECT),
+                        }
+                    ),
+                ),
+                tag="opérateurs",
+                errors=(400, 404),
+                params=(query("minutes", {"type": "integer", "minimum": 1, "maximum": 180, "default": 60}, "Durée"),),
+                operator=True,
+            )
+        },
         "/opp/prevention-push": {
             "post": op(
                 "Message de prévention national",
