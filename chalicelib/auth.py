@@ -37,6 +37,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "feed:publish": frozenset({OPP, ADMIN}),
     "feed:remove": frozenset({OPP, ADMIN}),
     "prevention:push": frozenset({OPP, ADMIN}),
+    "advice:read": frozenset({"corg-any", OPP, ADMIN}),
+    "advice:edit": frozenset({OPP, ADMIN}),
     "metrics:read": frozenset({ADMIN}),
 }
 
@@ -68,6 +70,7 @@ _FORBIDDEN = {
     "prevention": "Les messages de prévention nationaux sont réservés à l'OPP du GGD34.",
     "alerts": "Les alertes sont réservées aux chefs de quart des CORG.",
     "subscribers": "Les alertes sont réservées aux chefs de quart des CORG.",
+    "advice": "La liste des conseils des alertes est tenue par l'OPP du GGD34.",
     "metrics": "Les indicateurs d'exploitation sont réservés aux administrateurs.",
 }
 

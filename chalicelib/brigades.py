@@ -5,9 +5,9 @@ the process (a Lambda container): communes as columns, units by id, and indexes 
 needed: names (`names.NameIndex`), postal codes (same structure), commune centres and brigades
 (`geo.PointGrid`). Nothing is read at `import app`.
 
-No official competence list is shipped, so the competent unit of a commune is, by default, the
-nearest brigade of its département to its centre (`"competent_basis": "nearest"`); a
-`competence.csv` in `DATA_DIR` overrides it (`"official"`). Positions are never logged.
+The zone of a commune and its competent unit (`serving.py`) come from the official files when
+they speak (`zones_police_gendarmerie.csv`, the Ministry's `competence.csv`), and are otherwise said
+to be unknown or the nearest, never stated as fact. Positions are never logged.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import csv
 import functools
 import gc
 import io
-import math
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chalicelib import competence, geo, names
+from chalicelib import competence, geo, names, serving, zones
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError
 
@@ -38,6 +37,7 @@ PARIS_LYON_MARSEILLE = frozenset({"75056", "69123", "13055"})  # a position land
 CURRENT_NAME = 10**9  # ranks current names above former names of the same tier
 ARRONDISSEMENT = 10**9  # ranks an arrondissement above its city for a shared postal code
 _CODE = re.compile(r"\d{5}|2[AB]\d{3}")
+CODE_SEARCH_WIDTH = 1000  # a 2-digit postal prefix covers a few hundred communes of its département
 
 Unit = dict[str, Any]
 Built = TypeVar("Built")
@@ -47,10 +47,17 @@ Hit = tuple[int, str | None]  # (commune, former name the query matched)
 # -- what the routes and other domain modules call ---------------------------------------------------
 
 
-def search_communes(text: str, *, limit: int = 10) -> list[dict[str, Any]]:
-    """Communes matching a name (type-ahead, one typo allowed), a postal code or an INSEE code."""
+def search_communes(text: str, *, limit: int = 10, department: str | None = None) -> list[dict[str, Any]]:
+    """Communes matching a name (type-ahead, one typo allowed), a postal code or an INSEE code;
+    only those of `department` when it is given."""
     found = directory()
-    return [found.commune_view(commune, matched) for commune, matched in found.search(text, limit)]
+    hits = found.search(text, limit) if department is None else found.search_in_department(text, department, limit)
+    return [found.commune_view(commune, matched) for commune, matched in hits]
+
+
+def commune_name(insee: str) -> tuple[str, str] | None:
+    """`(name, département)` of the commune of that current INSEE code, or None."""
+    return directory().commune_name(insee)
 
 
 def nearest(*, lat: float, lon: float, limit: int = 3) -> dict[str, Any]:
@@ -134,7 +141,9 @@ class Directory:
             city = station["insee"] if commune is None else self.city(commune)
             self.police_by_city.setdefault(city, []).append(station)
         self.official = competence.load(data_dir / competence.FILE_NAME)
-        self._competent: dict[int, tuple[Unit | None, str]] = {}
+        self.official_zones = zones.load(data_dir / zones.FILE_NAME)
+        self._serving: dict[int, serving.Serving] = {}
+        self._department_indexes: dict[str, tuple[names.NameIndex, list[Hit]]] = {}
 
     def city(self, commune: int) -> str:
         """The commune itself, or the city of an arrondissement (Paris, Lyon, Marseille)."""
@@ -149,7 +158,7 @@ class Directory:
             "commune_grid",
             "wide_commune_grid",
             "brigade_grid",
-            "brigade_grids",
+            "resolver",
         ):
             getattr(self, index)
         return self
@@ -174,16 +183,26 @@ class Directory:
 
         Current names rank above former names in every tier, then by population.
         """
-        former = self.former[2]
-        count = len(self.name)
-        hits: list[Hit] = [(i, None) for i in range(count)] + [(c, name) for name, c in former]
-        current_keys = names.name_keys(self.name)
+        return self._name_index(range(len(self.name)), self.former[2])
+
+    def department_index(self, department: str) -> tuple[names.NameIndex, list[Hit]]:
+        """The same index for the communes of one département (the alert composer's type-ahead)."""
+        if department not in self._department_indexes:
+            communes = [c for c, code in enumerate(self.department) if code == department]
+            members = set(communes)
+            former = [(name, c) for name, c in self.former[2] if c in members]
+            self._department_indexes[department] = self._name_index(communes, former)
+        return self._department_indexes[department]
+
+    def _name_index(self, communes: Sequence[int], former: list[tuple[str, int]]) -> tuple[names.NameIndex, list[Hit]]:
+        hits: list[Hit] = [(c, None) for c in communes] + [(c, name) for name, c in former]
+        current_keys = names.name_keys([self.name[c] for c in communes])
         article_positions, article_keys = names.without_article(current_keys)
-        current_scores = [CURRENT_NAME + p for p in self.population]
+        current_scores = [CURRENT_NAME + self.population[c] for c in communes]
         index = names.NameIndex(
             current_keys + names.name_keys([name for name, _ in former]) + article_keys,
             [*range(len(hits)), *article_positions],
-            [*range(count), *(c for _, c in former), *article_positions],
+            [*communes, *(c for _, c in former), *(communes[i] for i in article_positions)],
             current_scores + [self.population[c] for _, c in former] + [current_scores[i] for i in article_positions],
         )
         return index, hits
@@ -236,15 +255,16 @@ class Directory:
 
     @cached_property
     @_paused_collector
-    def brigade_grids(self) -> dict[str, geo.PointGrid[str]]:
-        """Brigade ids by position, per département: a commune's estimated competent brigade is in
-        its own département."""
-        members: dict[str, list[tuple[float, float, str]]] = {}
-        for brigade in self.brigades:
-            if brigade["lat"] is not None:
-                point = (brigade["lat"], brigade["lon"], brigade["id"])
-                members.setdefault(brigade["department"], []).append(point)
-        return {department: geo.PointGrid(points, cell_degrees=0.2) for department, points in members.items()}
+    def resolver(self) -> serving.Resolver:
+        """Zones and competent units (`serving.py`), with their own indexes of units."""
+        return serving.Resolver(
+            brigades=self.brigades,
+            stations=self.stations,
+            public=lambda u: self.units[u["id"]],
+            official_zones=self.official_zones,
+            assignments=self.official,
+            official_unit=self._official_unit,
+        )
 
     @cached_property
     @_paused_collector
@@ -264,6 +284,20 @@ class Directory:
             return [(c, None) for c, _ in self.postal_index.search([compact], limit, typo_min_length=None)]
         index, hits = self.name_index
         return [hits[target] for target, _ in index.search(names.query_keys(text), limit)]
+
+    def search_in_department(self, text: str, department: str, limit: int) -> list[Hit]:
+        """Communes of one département for a query, best first (codes: the national answer, filtered)."""
+        compact = "".join(text.split()).upper()
+        if _CODE.fullmatch(compact) or compact.isdigit():
+            hits = self.search(text, CODE_SEARCH_WIDTH)
+            return [hit for hit in hits if self.department[hit[0]] == department][:limit]
+        index, named = self.department_index(department)
+        return [named[target] for target, _ in index.search(names.query_keys(text), limit)]
+
+    def commune_name(self, insee: str) -> tuple[str, str] | None:
+        """`(name, département)` of a commune (or arrondissement) by its current INSEE code."""
+        commune = self.by_insee.get(insee)
+        return None if commune is None else (self.name[commune], self.department[commune])
 
     def _by_code(self, code: str, limit: int) -> list[Hit]:
         """Postal code first (what people type), then INSEE code; else a former INSEE code (old Seine
@@ -298,34 +332,34 @@ class Directory:
         answers.sort(key=lambda u: u["distance_km"])
         return answers
 
-    def competent(self, commune: int) -> tuple[Unit | None, str]:
-        """The competent unit of a commune and the basis of that answer (worked out once per commune)."""
-        known = self._competent.get(commune)
+    def served(self, commune: int) -> serving.Serving:
+        """Zone and competent unit of a commune (worked out once per commune)."""
+        known = self._serving.get(commune)
         if known is None:
-            assignment = self.official.get(self.insee[commune]) or self.official.get(self.parent[commune])
-            if assignment is not None:
-                known = (self._official_unit(assignment, commune), "official")
-            else:
-                known = (self._nearest_brigade_of_department(commune), "nearest")
-            self._competent[commune] = known
+            known = self._serving[commune] = self.resolver.serving(
+                self.place(commune), has_police_station=self.city(commune) in self.police_by_city
+            )
         return known
 
-    def _nearest_brigade_of_department(self, commune: int) -> Unit | None:
-        lat, lon, grid = self.lat[commune], self.lon[commune], self.brigade_grids.get(self.department[commune])
-        if lat is None or lon is None or grid is None:
-            return None  # no position, or no brigade in the département (Paris and its inner suburbs)
-        found = grid.nearest(lat, lon, max_km=NEAREST_MAX_KM)
-        return self.units[found[0][1]] if found else None
+    def competent(self, commune: int) -> tuple[Unit | None, str]:
+        """The competent unit of a commune and the basis of that answer."""
+        found = self.served(commune)
+        return found.unit, found.basis
 
-    def _official_unit(self, assignment: competence.Assignment, commune: int) -> Unit:
+    def place(self, commune: int) -> serving.Place:
+        return serving.Place(
+            self.insee[commune], self.city(commune), self.department[commune], self.lat[commune], self.lon[commune]
+        )
+
+    def _official_unit(self, assignment: competence.Assignment, place: serving.Place) -> Unit:
         """The unit the Ministry names: the brigade with that id, the city's police station, or a unit
         known by its name only (then also served by `GET /brigades/{id}`)."""
         if assignment.institution == "gendarmerie":
             candidates = self.brigades_by_service_id.get(assignment.service_id, [])
         else:
-            candidates = self.police_by_city.get(self.city(commune), [])
+            candidates = self.police_by_city.get(place.city, [])
         if candidates:
-            return self.units[min(candidates, key=lambda u: self._distance_km(commune, u))["id"]]
+            return self.units[min(candidates, key=lambda u: serving.distance_km(place, u))["id"]]
         unit_id = f"service-{assignment.service_id or '-'.join(names.fold(assignment.service).split())}"
         named = {field: None for field in UNIT_FIELDS} | {
             "id": unit_id,
@@ -334,15 +368,8 @@ class Directory:
         }
         return self.units.setdefault(unit_id, named)
 
-    def _distance_km(self, commune: int, unit: Unit) -> float:
-        lat, lon = self.lat[commune], self.lon[commune]
-        if lat is None or lon is None or unit["lat"] is None:
-            return math.inf
-        return geo.geodesic_km(lat, lon, unit["lat"], unit["lon"])
-
     def commune_view(self, commune: int, matched_name: str | None) -> dict[str, Any]:
         """The API's `Commune`."""
-        unit, basis = self.competent(commune)
         view: dict[str, Any] = {
             "insee": self.insee[commune],
             "name": self.name[commune],
@@ -350,9 +377,7 @@ class Directory:
             "postal_codes": self.postal_codes[commune].split("|") if self.postal_codes[commune] else [],
             "lat": self.lat[commune],
             "lon": self.lon[commune],
-            "competent": dict(unit) if unit else None,  # callers may change their copy
-            "competent_basis": basis,
-            "police_zone": self.city(commune) in self.police_by_city,
+            **self.served(commune).view(),
         }
         if matched_name is not None:
             view["matched_name"] = matched_name

@@ -146,27 +146,39 @@ def blank_form() -> bytes:
 
 
 def filled_form(form: OtvForm) -> bytes:
-    """The form pre-filled with what the citizen typed, naming the nearest brigade if known."""
-    return otv_pdf.form(form, nearest_brigade(form))
+    """The form pre-filled with what the citizen typed, with the rules of the commune's zone and the
+    unit serving it. Dates the zone's rules refuse are a 400 naming the field (zone unknown: dates
+    either rule set allows pass)."""
+    from chalicelib import otv_rules
+    from chalicelib.errors import AppError
+
+    commune = commune_of(form)
+    zone = commune["zone"] if commune else otv_rules.UNKNOWN
+    problems = otv_rules.date_problems(zone, departure=form.departure_date, return_date=form.return_date, today=today())
+    if problems:
+        raise AppError("validation_error", problems[0]["message"], errors=problems)
+    return otv_pdf.form(form, commune)
 
 
-def nearest_brigade(form: OtvForm) -> dict[str, Any] | None:
-    """The unit serving the form's commune, with the commune's `police_zone` flag and the basis of
-    the answer. Commune names repeat across France (dozens of Saint-Martin): the one named with
-    that postal code wins, else the best commune of the postal code alone. The lookup is a
-    convenience: if it fails, the form is produced without it."""
+def commune_of(form: OtvForm) -> dict[str, Any] | None:
+    """The form's commune as the API describes it (zone, competent unit, nearest units). Commune
+    names repeat across France (dozens of Saint-Martin): the one named with that postal code wins,
+    else the best commune of the postal code alone; in Paris, Lyon and Marseille the postal code
+    names the arrondissement, whose police station serves it. The lookup is a convenience: if it
+    fails, the form is produced without it (zone unknown)."""
     from chalicelib import brigades
 
     try:
         named = brigades.search_communes(form.commune, limit=50)
         commune = next((c for c in named if form.postal_code in c["postal_codes"]), None)
-        commune = commune or next(iter(brigades.search_communes(form.postal_code, limit=1)), None)
+        by_code = next(iter(brigades.search_communes(form.postal_code, limit=1)), None)
+        if commune is not None and commune["insee"] in brigades.PARIS_LYON_MARSEILLE and by_code is not None:
+            arrondissement = by_code["department"] == commune["department"] and by_code["insee"] != commune["insee"]
+            return by_code if arrondissement else commune
+        return commune or by_code
     except Exception:
-        log.exception("brigade lookup failed: the OTV form is produced without it")
+        log.exception("commune lookup failed: the OTV form is produced without it")
         return None
-    if commune is None or commune["competent"] is None:
-        return None
-    return {**commune["competent"], "police_zone": commune["police_zone"], "basis": commune["competent_basis"]}
 
 
 # --- Seasonal reminders ---------------------------------------------------------------------------

@@ -32,8 +32,10 @@ def test_communes_answers_type_ahead_results(client: Any) -> None:
     results = response.json_body["results"]
     assert len(results) == 3
     assert results[0]["name"] == "Montpellier"
-    assert results[0]["competent"]["kind"] == "gendarmerie"
+    assert (results[0]["zone"], results[0]["zone_basis"]) == ("unknown", "estimated")
     assert results[0]["competent_basis"] == "nearest"
+    assert results[0]["nearest_brigade"]["kind"] == "gendarmerie"
+    assert results[0]["nearest_police_station"]["kind"] == "police"
 
 
 def test_communes_finds_a_former_commune_with_the_name_matched(client: Any) -> None:

@@ -113,22 +113,88 @@ def test_the_brigade_is_the_one_of_the_commune_with_that_postal_code(
 ) -> None:
     response = post_form(client, a_form(commune="Saint-Martin", postal_code=postal_code))
     text = pdf_text(response.body)
-    assert f"Brigade : {brigade}" in text and f"Téléphone : {phone}" in text
-    assert "Brigade la plus proche du centre de votre commune" in text
+    assert f"Brigade la plus proche : {brigade}" in text and f"Téléphone : {phone}" in text
+    assert "Unité la plus proche du centre de votre commune" in text
+    assert "Votre brigade de gendarmerie" not in text  # never called competent
 
 
-def test_a_commune_with_a_police_station_is_told_about_the_police_zone(client: Any) -> None:
-    text = pdf_text(post_form(client, a_form()).body)  # Montpellier, 34000
-    assert "Votre brigade de gendarmerie" in text
-    assert "Brigade : Brigade de gendarmerie - Castelnau-le-Lez" in text
-    assert "635 Avenue de la Monnaie, 34170 Castelnau-le-Lez" in text
-    assert "Votre commune compte un commissariat" in text
+GENDARMERIE_RULES = "Vous habitez en zone gendarmerie"
+POLICE_RULES = "Vous habitez en zone police"
+
+
+def test_an_unknown_zone_gives_both_rule_sets_and_both_nearest_units(client: Any) -> None:
+    text = pdf_text(post_form(client, a_form()).body)  # Montpellier, 34000: no official zone list in 34
+    assert GENDARMERIE_RULES in text and POLICE_RULES in text
+    assert "non connue avec certitude" in text
+    assert "Brigade la plus proche : Brigade de gendarmerie - Castelnau-le-Lez" in text
+    assert "Commissariat le plus proche : " in text
+    assert "Votre commissariat" not in text and "Votre brigade de gendarmerie" not in text
+
+
+@pytest.mark.parametrize(
+    ("commune", "postal_code", "station"),
+    [("Avon", "77210", "Commissariat de police de Fontainebleau"),
+     ("Torcy", "77200", "Commissariat de police de Noisiel"),
+     ("Paris", "75015", "Commissariat central de police de Paris 15e arrondissement")],
+)  # fmt: skip
+def test_an_official_police_zone_gives_the_police_rules_and_its_station(
+    client: Any, commune: str, postal_code: str, station: str
+) -> None:
+    response = post_form(client, a_form(commune=commune, postal_code=postal_code))
+    text = pdf_text(response.body)
+    assert "Votre commissariat" in text and f"Commissariat : {station}" in text
+    assert POLICE_RULES in text and GENDARMERIE_RULES not in text
+    assert "non connue" not in text
+
+
+def test_an_official_gendarmerie_zone_gives_its_rules_and_the_nearest_brigade_said_so(client: Any) -> None:
+    text = pdf_text(post_form(client, a_form(commune="Gravon", postal_code="77118")).body)
+    assert GENDARMERIE_RULES in text and POLICE_RULES not in text
+    assert "Brigade la plus proche : Brigade de gendarmerie - " in text
 
 
 def test_an_unknown_place_sends_the_citizen_to_the_brigade_search(client: Any) -> None:
     text = pdf_text(post_form(client, a_form(commune="Nulle-Part", postal_code="34999")).body)
     assert "Votre brigade ou commissariat" in text
-    assert "Retrouvez votre brigade dans l'application" in text
+    assert "Retrouvez votre brigade ou votre commissariat dans l'application" in text
+    assert GENDARMERIE_RULES in text and POLICE_RULES in text
+
+
+def dates(departure_in: int, days: int) -> dict[str, str]:
+    departure = date.today() + timedelta(days=departure_in)
+    return {"departure_date": str(departure), "return_date": str(departure + timedelta(days=days))}
+
+
+AVON = {"commune": "Avon", "postal_code": "77210"}
+GRAVON = {"commune": "Gravon", "postal_code": "77118"}
+
+
+@pytest.mark.parametrize(
+    ("where", "when", "field", "message"),
+    [
+        (AVON, dates(2, 10), "departure_date", "En zone police, l'inscription se fait au plus tard 3 jours avant"),
+        (AVON, dates(10, 2), "return_date", "En zone police, l'absence doit durer au moins 3 jours."),
+        (AVON, dates(10, 100), "return_date", "En zone police, l'absence ne peut pas dépasser 3 mois."),
+        (AVON, dates(46, 10), "departure_date", "au plus tôt 45 jours avant le départ"),
+        (GRAVON, dates(46, 10), "departure_date", "au plus tôt 45 jours avant le départ"),
+        ({}, dates(46, 10), "departure_date", "au plus tôt 45 jours avant le départ"),  # Montpellier: unknown
+    ],
+)
+def test_the_dates_follow_the_rules_of_the_communes_zone(
+    client: Any, where: dict[str, str], when: dict[str, str], field: str, message: str
+) -> None:
+    response = post_form(client, a_form(**where, **when))
+    assert response.status_code == 400
+    assert any(e["field"] == field and message in e["message"] for e in response.json_body["errors"])
+
+
+@pytest.mark.parametrize(
+    ("where", "when"),
+    [(AVON, dates(3, 3)), (AVON, dates(45, 90)), (GRAVON, dates(1, 1)), (GRAVON, dates(10, 300)),
+     ({}, dates(1, 1)), ({}, dates(10, 300))],
+)  # fmt: skip
+def test_dates_the_zones_rules_allow_give_the_form(client: Any, where: dict[str, str], when: dict[str, str]) -> None:
+    assert post_form(client, a_form(**where, **when)).status_code == 200
 
 
 def test_a_failing_brigade_lookup_still_gives_the_form(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,7 +206,7 @@ def test_a_failing_brigade_lookup_still_gives_the_form(client: Any, monkeypatch:
     monkeypatch.setattr(brigades, "search_communes", unreadable)
     response = post_form(client, a_form())
     assert response.status_code == 200
-    assert "Retrouvez votre brigade dans l'application" in pdf_text(response.body)
+    assert "Retrouvez votre brigade ou votre commissariat dans l'application" in pdf_text(response.body)
 
 
 def test_characters_helvetica_cannot_print_are_transliterated() -> None:

@@ -66,10 +66,16 @@ def test_the_brigade_search_suggests_communes_as_one_types(page: Any, check_page
     search.press("Enter")
     results = page.locator("#brigade-results")
     expect(results.get_by_role("heading", level=2).first).to_have_text("Montpellier (34)")
-    competent = results.locator(".unit.competent")
-    expect(competent).to_have_count(1)
-    expect(competent.locator("a[href^='tel:']")).to_have_count(1)
-    expect(competent.locator("a[href^='https://www.openstreetmap.org/?mlat=']")).to_have_count(1)
+    # Montpellier's zone is not known officially: the nearest brigade and police station, never "compétente"
+    leads = results.locator(".unit.competent")
+    expect(leads).to_have_count(2)
+    expect(leads.locator(".unit-role")).to_have_text(
+        ["Brigade la plus proche du centre de la commune", "Commissariat le plus proche du centre de la commune"]
+    )
+    expect(results).not_to_contain_text("compétent")
+    expect(results.locator(".notice")).to_contain_text("probablement en zone police (estimation)")
+    expect(leads.first.locator("a[href^='tel:']")).to_have_count(1)
+    expect(leads.locator("a[href^='https://www.openstreetmap.org/?mlat=']")).to_have_count(2)
     check_page(page, "brigades-commune")
 
 

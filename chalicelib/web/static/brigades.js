@@ -141,13 +141,17 @@ async function showNearest(lat, lon, chosen) {
     const answer = await api(`brigades/nearest?lat=${lat}&lon=${lon}&limit=3`);
     const commune = chosen || answer.commune;
     const competent = (chosen && chosen.competent) || answer.competent;
-    const others = answer.nearest.filter((unit) => !competent || unit.id !== competent.id);
+    const unknown = commune?.zone === "unknown";
+    // Zone unknown: the nearest brigade and the nearest police station, both "la plus proche".
+    const leads = unknown
+      ? [commune.nearest_brigade, commune.nearest_police_station].filter(Boolean)
+      : [competent].filter(Boolean);
+    const shown = new Set(leads.map((unit) => unit.id));
+    const others = answer.nearest.filter((unit) => !shown.has(unit.id));
     box.replaceChildren(
       commune ? el("h2", {}, `${commune.name} (${commune.department})`) : el("h2", {}, "Autour de vous"),
-      commune?.police_zone
-        ? el("p", { className: "notice" }, "Cette commune a un commissariat : elle est probablement en zone police. Les brigades de gendarmerie les plus proches sont indiquées ci-dessous.")
-        : null,
-      competent ? unitCard(competent, competentTitle(commune), true) : null,
+      commune ? el("p", { className: "notice zone-notice" }, zoneNotice(commune)) : null,
+      ...leads.map((unit) => unitCard(unit, unitTitle(unit, unknown ? "nearest" : commune?.competent_basis), true)),
       others.length ? el("h2", {}, chosen ? "Autres brigades proches de la commune" : "Autres brigades proches de vous") : null,
       ...others.map((unit) => unitCard(unit, null, false)),
     );
@@ -158,8 +162,24 @@ async function showNearest(lat, lon, chosen) {
   }
 }
 
-function competentTitle(commune) {
-  return commune?.competent_basis === "official" ? "Unité compétente" : "Brigade compétente (la plus proche du centre de la commune)";
+// What is known of the zone, said as it is: official, or not known (an estimate is called one).
+export function zoneNotice(commune) {
+  if (commune.zone_basis === "official" && commune.zone === "police") {
+    const district = commune.police_district ? ` (circonscription de sécurité publique de ${commune.police_district})` : "";
+    return `Zone police${district}, selon les textes officiels : adressez-vous au commissariat.`;
+  }
+  if (commune.zone_basis === "official" && commune.zone === "gendarmerie") {
+    return "Zone gendarmerie, selon les textes officiels : adressez-vous à la brigade de gendarmerie.";
+  }
+  const estimate = commune.zone_estimate === "police" ? " Cette commune compte un commissariat : elle est probablement en zone police (estimation)." : "";
+  return `Nous ne savons pas avec certitude si cette commune est en zone police ou en zone gendarmerie.${estimate} La brigade et le commissariat les plus proches sont indiqués : renseignez-vous auprès d'eux.`;
+}
+
+// "compétente" only when the texts name the unit; otherwise "la plus proche".
+export function unitTitle(unit, basis) {
+  const police = unit.kind === "police";
+  if (basis === "official") return police ? "Commissariat compétent" : "Brigade compétente";
+  return police ? "Commissariat le plus proche du centre de la commune" : "Brigade la plus proche du centre de la commune";
 }
 
 function unitCard(unit, title, competent) {
