@@ -10,6 +10,7 @@ from chalicelib.openapi.build import (
     COUNT,
     HTTPS,
     NUMBER,
+    SCHEMAS,
     STRING,
     TEXT,
     TIME,
@@ -31,6 +32,46 @@ from chalicelib.openapi.build import (
 
 Paths = dict[str, dict[str, Any]]
 PDF = "application/pdf"
+
+# How a commune of GET /communes matched what was typed (issue 18): the first word says how the
+# name matched, the next ones which hints it agrees with.
+MATCHES = {
+    "name": "le nom exact (accents, majuscules, tirets, articles et abréviations St, Ste, Mt, s/ mis à part)",
+    "prefix": "le début du nom (saisie en cours)",
+    "corrected": "le nom à une faute de frappe près (deux à partir de 8 lettres) : « Vouliez-vous dire … ? »",
+    "phonetic": "un nom qui se prononce de même (« cholais » : Cholet) : « Vouliez-vous dire … ? »",
+    "former_name": "le nom d'une ancienne commune (déléguée ou associée), donné dans `matched_name`",
+    "postal_code": "le code postal saisi, seul ou à côté du nom",
+    "insee_code": "le code INSEE saisi",
+    "department_hint": "le numéro ou le nom du département saisi à côté du nom",
+    "region_hint": "la région ou le territoire d'outre-mer saisi à côté du nom",
+    "arrondissement": "le numéro d'arrondissement saisi (Paris, Lyon, Marseille)",
+}
+
+
+def _found_commune() -> Schema:
+    """A `Commune` as `GET /communes` answers it: also how it matched, and the hints ignored."""
+    commune = SCHEMAS["Commune"]
+    match = array(
+        {"enum": list(MATCHES)},
+        minItems=1,
+        description="Comment la commune correspond : "
+        + " ; ".join(f"`{word}` : {meaning}" for word, meaning in MATCHES.items()),
+    )
+    ignored = array(
+        TEXT,
+        minItems=1,
+        description="Indices saisis (code postal, département, région…) qu'aucune commune de ce nom ne vérifie : "
+        "la recherche les a ignorés",
+    )
+    return {
+        **commune,
+        "required": [*commune["required"], "match"],
+        "properties": {**commune["properties"], "match": match, "ignored_hints": ignored},
+    }
+
+
+FOUND_COMMUNE = _found_commune()
 
 
 def public() -> Paths:
@@ -133,6 +174,15 @@ def content(components: dict[str, Schema]) -> Paths:
                 answer(200, otv_information(page)),
                 id="getOtvInformation",
                 tag="content",
+                errors=(404,),
+                params=(
+                    query(
+                        "commune",
+                        {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"},
+                        "Code INSEE d'une commune : seules les règles de sa zone (les deux si elle n'est pas "
+                        "connue), avec la commune et son unité",
+                    ),
+                ),
                 aws=False,
             )
         },
@@ -296,8 +346,9 @@ def brigades() -> Paths:
     return {
         "/communes": {
             "get": op(
-                "Communes par nom, code postal ou code INSEE",
-                answer(200, obj({"results": array(ref("Commune"))})),
+                "Communes par nom tel qu'on le tape (avec code postal, département, région ou arrondissement), "
+                "code postal ou code INSEE",
+                answer(200, obj({"results": array(FOUND_COMMUNE)})),
                 id="searchCommunes",
                 tag="brigades",
                 errors=(400,),
@@ -494,7 +545,28 @@ def otv_information(page: dict[str, Schema]) -> Schema:
     return obj(
         {
             **page,
-            "zones": array(obj({"zone": enum(["gendarmerie", "police"]), "title": TEXT, "rules": array(TEXT)})),
+            "zones": array(
+                obj(
+                    {
+                        "zone": enum(["gendarmerie", "police"]),
+                        "title": TEXT,
+                        "rules": array(TEXT),
+                        "limits": obj(
+                            {
+                                "earliest_days_before": {**COUNT, "description": "Inscription au plus tôt (jours)"},
+                                "latest_days_before": {**COUNT, "description": "Inscription au plus tard (jours)"},
+                                "min_absence_days": {**COUNT, "description": "Absence minimale (jours)"},
+                                "max_absence_months": {**COUNT, "description": "Absence maximale (mois)"},
+                            },
+                            description="Les limites de dates que POST /otv/form applique dans cette zone",
+                        ),
+                    }
+                )
+            ),
+            "unknown_zone": {
+                **nullable(TEXT),
+                "description": "Avertissement à afficher quand la zone de la commune n'est pas connue",
+            },
             "local_practice": TEXT,
             "how_to_register": array(obj({"channel": enum(["online", "in_person"]), "title": TEXT, "text": TEXT})),
             "changes": TEXT,
@@ -507,7 +579,8 @@ def otv_information(page: dict[str, Schema]) -> Schema:
                     "fields": array(TEXT),
                 }
             ),
-        }
+        },
+        {"commune": {**ref("Commune"), "description": "La commune demandée (`?commune=`), avec sa zone et son unité"}},
     )
 
 
