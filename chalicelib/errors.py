@@ -36,6 +36,9 @@ CATALOGUE: dict[str, ErrorKind] = {
     "bad_credentials": ErrorKind(401, "Identifiants incorrects", "Identifiant ou mot de passe incorrect."),
     "forbidden": ErrorKind(403, "Accès refusé", "Vous n'êtes pas autorisé à effectuer cette action."),
     "not_found": ErrorKind(404, "Introuvable", "La ressource demandée n'existe pas."),
+    "method_not_allowed": ErrorKind(
+        405, "Méthode non autorisée", "Cette méthode n'est pas autorisée pour cette ressource (voir l'en-tête Allow)."
+    ),
     "not_acceptable": ErrorKind(
         406, "Format non disponible", "Ce document est un PDF : envoyez l'en-tête « Accept: application/pdf »."
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from typing import Any, TypeVar
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from chalicelib.errors import AppError
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32  # arrays and objects nested in one another; no request body needs more than 4
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -84,15 +86,52 @@ def field_path(error: dict[str, Any]) -> str:
     return ".".join(str(part) for part in error["loc"]) or "body"
 
 
+# A JSON string (escapes included) or one bracket: what `json_depth` walks, strings skipped whole.
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth(raw: bytes, *, stop_above: int | None = None) -> int:
+    """How deeply arrays and objects nest in `raw`, without recursion (brackets inside strings do
+    not count), or a depth above `stop_above` as soon as one is seen. Python's parser, and
+    pydantic's, recurse: 30,000 `[` would raise RecursionError."""
+    depth = deepest = 0
+    for token in _JSON_TOKEN.finditer(raw):
+        first = token.group()[:1]
+        if first in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+            if stop_above is not None and deepest > stop_above:
+                break
+        elif first in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def decode_json(raw: bytes | None) -> Any:
-    """The JSON document of a request body, or a 400 in French."""
+    """The JSON document of a request body, or a 400 in French: never an exception of the parser
+    (too deep, a number too large, `NaN`/`Infinity`, bytes that are not UTF-8)."""
     if raw and len(raw) > MAX_BODY_BYTES:
         raise AppError("payload_too_large", f"Le corps de la requête dépasse {MAX_BODY_BYTES // 1024} Ko.")
     if not raw or not raw.strip():
         raise AppError("malformed_json", "Le corps de la requête est vide : un objet JSON est attendu.")
+    if json_depth(raw, stop_above=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise AppError(
+            "malformed_json", f"Le document JSON est trop imbriqué : {MAX_JSON_DEPTH} niveaux au plus sont acceptés."
+        )
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+        return json.loads(raw, parse_float=_finite, parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise AppError("malformed_json") from None
 
 

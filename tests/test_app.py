@@ -33,6 +33,13 @@ def test_malformed_json_is_a_french_problem(client: Any) -> None:
     assert response.json_body["detail"] == "Le corps de la requête n'est pas un JSON valide."
 
 
+def test_deeply_nested_json_is_a_french_400_not_a_500(client: Any) -> None:
+    for path in ("/subscriptions", "/auth/login"):
+        response = client.http.post(path, headers={"Content-Type": "application/json"}, body="[" * 30_000)
+        assert response.status_code == 400, path
+        assert response.json_body["detail"] == "Le document JSON est trop imbriqué : 32 niveaux au plus sont acceptés."
+
+
 def test_a_non_json_body_is_a_415_in_french(client: Any) -> None:
     response = client.http.post("/auth/login", headers={"Content-Type": "text/plain"}, body="x")
     assert response.status_code == 415
@@ -40,11 +47,16 @@ def test_a_non_json_body_is_a_415_in_french(client: Any) -> None:
     assert "JSON" in response.json_body["detail"]
 
 
-def test_a_wrong_method_is_a_problem_not_an_english_error(client: Any) -> None:
+def test_a_wrong_method_is_a_405_problem_of_its_own_with_the_allowed_methods(client: Any) -> None:
     response = client.http.delete("/health")
     assert response.status_code == 405
     assert response.headers["Content-Type"] == "application/problem+json"
-    assert response.json_body["detail"] == "Méthode non autorisée pour cette ressource."
+    assert response.json_body["code"] == "method_not_allowed"
+    assert response.json_body["status"] == 405
+    assert "Allow" in response.json_body["detail"]
+    assert response.headers["Allow"] == "GET"
+
+    assert client.http.post("/subscriptions/abc").headers["Allow"] in ("PUT, DELETE", "DELETE, PUT")
 
 
 def test_an_unexpected_failure_is_a_500_without_internals(client: Any, monkeypatch: Any) -> None:

@@ -438,6 +438,25 @@ def test_a_refusal_that_retrying_cannot_fix_is_counted_failed_at_once(client: An
     assert counts("34", log_key) == {"sent": 0, "failed": 1, "pruned": 0}
 
 
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_and_counts_as_a_logged_failure(
+    client: Any, push_service: PushService, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    redirected, elsewhere = push_service.subscribe(), push_service.subscribe()
+    subscription_id = add_subscription(redirected)
+    push_service.answer(status, endpoint=redirected["endpoint"], location=elsewhere["endpoint"])
+    log_key = record_alert()
+
+    CHANNEL.deliver(notification(log_key=log_key))
+    assert run_worker(client) == []
+
+    assert push_service.attempts(elsewhere["endpoint"]) == []  # nothing posted where the redirect pointed
+    assert [a.status for a in push_service.attempts(redirected["endpoint"])] == [status]
+    assert counts("34", log_key) == {"sent": 0, "failed": 1, "pruned": 0}
+    assert stored(subscription_id)
+    assert f"redirect ({status})" in caplog.text
+
+
 def test_an_unreachable_push_service_is_retried_then_redelivered(aws: Any, vapid: Any) -> None:
     with PushService(vapid_public_key=vapid["public_key"]) as service:
         subscription = service.subscribe()  # the service is gone when the worker sends

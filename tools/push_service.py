@@ -103,6 +103,7 @@ class Attempt:
 class _Rule:
     status: int | None = None
     retry_after: str | None = None
+    location: str | None = None
     latency: float = 0.0
     remaining: int | None = None  # None: forever
 
@@ -200,11 +201,13 @@ class PushService:
         endpoint: str | None = None,
         times: int | None = None,
         retry_after: str | int | None = None,
+        location: str | None = None,
     ) -> None:
-        """Answer `status` (to one endpoint or all) `times` times, or until `reset()`."""
+        """Answer `status` (to one endpoint or all) `times` times, or until `reset()`; `location`
+        makes it a redirect."""
         with self._lock:
             rule = self._rules.setdefault(_token(endpoint) if endpoint else None, _Rule())
-            rule.status, rule.remaining = status, times
+            rule.status, rule.remaining, rule.location = status, times, location
             rule.retry_after = None if retry_after is None else str(retry_after)
 
     def delay(self, seconds: float, *, endpoint: str | None = None) -> None:
@@ -262,7 +265,8 @@ class PushService:
                 if rule.status is not None and rule.remaining != 0:
                     if rule.remaining is not None:
                         rule.remaining -= 1
-                    return rule.status, {"Retry-After": rule.retry_after} if rule.retry_after else {}
+                    extra = {"Retry-After": rule.retry_after} if rule.retry_after else {}
+                    return rule.status, {**extra, **({"Location": rule.location} if rule.location else {})}
         return None, {}
 
     def _accept(self, endpoint: str, token: str, headers: Any, body: bytes) -> None:

@@ -11,7 +11,13 @@ from functools import cache
 from typing import Any
 
 from chalicelib.openapi import paths
-from chalicelib.openapi.build import ERRORS, SCHEMAS, error_response
+from chalicelib.openapi.build import ERRORS, SCHEMAS, TAGS, error_response
+
+# The contract's version for client teams (semantic): a breaking change (a path, operation, field or
+# enum value removed or narrowed) bumps the major, an addition the minor. `make openapi` compares the
+# served description with docs/openapi.json, says which bump it needs, and writes the new snapshot;
+# docs/CHANGELOG-api.md tells client teams what changed.
+VERSION = "2.5.0"
 
 
 @cache
@@ -31,10 +37,14 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "Stop Cambriolages",
-            "version": "1.0.0",
+            "version": VERSION,
             "description": "API de l'application anti-cambriolage de la Gendarmerie nationale. "
-            "Erreurs au format application/problem+json (RFC 9457), `detail` en français.",
+            "Erreurs au format application/problem+json (RFC 9457), `detail` en français, `code` stable. "
+            "Une méthode non prévue sur un chemin existant reçoit un 405 (`method_not_allowed`, en-tête "
+            "`Allow`). Les heures sont en UTC (RFC 3339, écrites avec `Z`). Un client ignore les champs "
+            "qu'il ne connaît pas : une version mineure en ajoute (docs/CHANGELOG-api.md).",
         },
+        "tags": TAGS,
         "paths": dict(sorted(described.items())),
         "components": {
             "schemas": components,

@@ -6,6 +6,7 @@ from importlib import import_module
 from typing import Any
 
 from chalicelib.departements import CODES
+from chalicelib.errors import CATALOGUE
 
 PROBLEM = "application/problem+json"
 JSON = "application/json"
@@ -20,9 +21,21 @@ def nullable(schema: Schema) -> Schema:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
-    """An object with these required (and optional) properties; answers may carry more fields."""
-    return {"type": "object", "required": list(required), "properties": {**required, **(optional or {})}}
+def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None, **keywords: Any) -> Schema:
+    """An object with these required (and optional) properties. Answers stay open (a later version
+    may add fields, API.md: extend, don't rename); the contract tests read them strictly."""
+    properties = {**required, **(optional or {})}
+    return {"type": "object", "required": list(required), "properties": properties, **keywords}
+
+
+def mapping(values: Schema, description: str) -> Schema:
+    """An object whose keys are data (a département, a channel), all with values of one schema."""
+    return {"type": "object", "additionalProperties": values, "description": description}
+
+
+def enum(values: list[str], description: str | None = None) -> Schema:
+    schema: Schema = {"type": "string", "enum": values}
+    return {**schema, "description": description} if description else schema
 
 
 def array(items: Schema, **constraints: Any) -> Schema:
@@ -31,36 +44,80 @@ def array(items: Schema, **constraints: Any) -> Schema:
 
 STRING: Schema = {"type": "string"}
 TEXT: Schema = {"type": "string", "minLength": 1}
-TIME: Schema = {"type": "string", "format": "date-time", "pattern": "Z$"}
+# The server writes UTC with `Z`; clients may read and write any RFC 3339 offset (`+00:00`).
+TIME: Schema = {"type": "string", "format": "date-time"}
 BOOL: Schema = {"type": "boolean"}
 NUMBER: Schema = {"type": "number"}
 COUNT: Schema = {"type": "integer", "minimum": 0}
-OBJECT: Schema = {"type": "object"}
+HTTPS: Schema = {"type": "string", "format": "uri", "pattern": "^https://"}
+BINARY: Schema = {"type": "string", "format": "binary"}
 OFFENCE_TYPES = ["cambriolage_habitation", "cambriolage_commerce", "tentative_cambriolage", "serie_cambriolages"]
-SOURCES = array(obj({"title": TEXT, "url": {"type": "string", "pattern": "^https://"}}))
+
+# Tags are ASCII identifiers (generators turn them into package names); people read `x-displayName`.
+TAGS: list[dict[str, str]] = [
+    {"name": "public", "x-displayName": "Public", "description": "État du service, départements, actualités."},
+    {"name": "content", "x-displayName": "Contenus", "description": "Prévention, victimes, OTV et formulaire."},
+    {"name": "subscriptions", "x-displayName": "Abonnements", "description": "Notifications des citoyens."},
+    {"name": "alerts", "x-displayName": "Alertes", "description": "Alerte en cours d'un département."},
+    {"name": "brigades", "x-displayName": "Brigades", "description": "Communes, brigades et commissariats."},
+    {"name": "operators", "x-displayName": "Opérateurs", "description": "CORG, OPP du GGD34, administrateurs."},
+    {"name": "pages", "x-displayName": "Pages", "description": "Application citoyenne et console (HTML)."},
+]
+
+
+def department_varname(code: str) -> str:
+    """`D34`, `D2A`, `D971`: what a generated enum member is called (not `VALUE_18` for "19")."""
+    return f"D{code}"
+
+
+CHANNEL = obj(
+    {"ok": BOOL},
+    {
+        "message_id": TEXT,
+        "error": TEXT,
+        "batches": COUNT,
+        "subscriptions": COUNT,
+    },
+    description="Résultat d'un canal de diffusion (journal : avec ses détails).",
+)
+UNIT_FIELDS: dict[str, Schema] = {
+    "id": TEXT,
+    "kind": enum(["gendarmerie", "police"]),
+    "name": TEXT,
+    "address": nullable(STRING),
+    "postal_code": nullable(STRING),
+    "commune": nullable(STRING),
+    "department": STRING,
+    "phone": nullable(STRING),
+    "lat": NUMBER,
+    "lon": NUMBER,
+    "hours": nullable(STRING),
+}
 
 SCHEMAS: dict[str, Schema] = {
     "Problem": obj(
         {"status": {"type": "integer", "minimum": 400, "maximum": 599}, "title": TEXT, "detail": TEXT},
-        {"type": STRING, "code": STRING, "errors": array(obj({"field": STRING, "message": TEXT}))},
-    ),
-    "DepartmentCode": {"type": "string", "enum": list(CODES)},
-    "Department": obj({"code": ref("DepartmentCode"), "name": TEXT}),
-    "Unit": obj(
         {
-            "id": TEXT,
-            "kind": {"enum": ["gendarmerie", "police"]},
-            "name": TEXT,
-            "address": nullable(STRING),
-            "postal_code": nullable(STRING),
-            "commune": nullable(STRING),
-            "department": STRING,
-            "phone": nullable(STRING),
-            "lat": NUMBER,
-            "lon": NUMBER,
-            "hours": nullable(STRING),
-        }
+            "type": {"type": "string", "pattern": "^urn:stop-cambriolages:problem:"},
+            "code": ref("ProblemCode"),
+            "errors": array(ref("FieldError")),
+            "findings": {**array(ref("Finding")), "description": "Refus de contenu (`content_rejected`)."},
+            "length": {**COUNT, "description": "Longueur du texte refusé, comptée comme à l'écran."},
+            "valid_audiences": {**array(TEXT), "description": "Valeurs admises de `audience`."},
+        },
+        description="Erreur au format RFC 9457 ; `detail` en français, `code` stable pour les programmes.",
     ),
+    "ProblemCode": enum(sorted(CATALOGUE), "Code stable de l'erreur (catalogue `chalicelib/errors.py`)."),
+    "FieldError": obj({"field": STRING, "message": TEXT}),
+    "DepartmentCode": {
+        "type": "string",
+        "enum": list(CODES),
+        "x-enum-varnames": [department_varname(code) for code in CODES],
+        "description": "Numéro de département : 01 à 95 (2A, 2B pour la Corse), 971 à 976.",
+    },
+    "Department": obj({"code": ref("DepartmentCode"), "name": TEXT}),
+    "Unit": obj(UNIT_FIELDS),
+    "NearUnit": obj({**UNIT_FIELDS, "distance_km": {"type": "number", "minimum": 0}}),
     "Commune": obj(
         {
             "insee": {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"},
@@ -70,8 +127,40 @@ SCHEMAS: dict[str, Schema] = {
             "lat": nullable(NUMBER),
             "lon": nullable(NUMBER),
             "competent": nullable(ref("Unit")),
-            "competent_basis": {"enum": ["official", "nearest", None]},
-            "police_zone": BOOL,
+            "competent_basis": nullable(
+                enum(
+                    ["official", "nearest"],
+                    "official : unité désignée par les textes (circonscription de sécurité publique, commissariat "
+                    "de la commune, fichier du ministère) ; nearest : unité la plus proche, à présenter comme "
+                    "« la plus proche », jamais comme « compétente ».",
+                )
+            ),
+            "police_zone": {**BOOL, "description": "Vrai seulement si la zone police est officielle (zone = police)."},
+            "zone": enum(
+                ["police", "gendarmerie", "unknown"],
+                "Zone de compétence : officielle là où un texte la donne, sinon unknown.",
+            ),
+            "zone_basis": enum(
+                ["official", "estimated"],
+                "official : arrêté ou fichier du ministère ; estimated : zone non connue.",
+            ),
+            "zone_estimate": {
+                **nullable(enum(["police"])),
+                "description": "Zone inconnue seulement : police si la commune a un commissariat "
+                "(estimation, à présenter comme telle).",
+            },
+            "police_district": {
+                **nullable(STRING),
+                "description": "Circonscription de sécurité publique nommée par l'arrêté (zone police).",
+            },
+            "nearest_brigade": {
+                **nullable(ref("NearUnit")),
+                "description": "Zone inconnue seulement : la brigade la plus proche du centre de la commune.",
+            },
+            "nearest_police_station": {
+                **nullable(ref("NearUnit")),
+                "description": "Zone inconnue seulement : le commissariat le plus proche du centre de la commune.",
+            },
         },
         {"matched_name": TEXT},
     ),
@@ -80,10 +169,10 @@ SCHEMAS: dict[str, Schema] = {
             "id": TEXT,
             "department": ref("DepartmentCode"),
             "text": TEXT,
-            "offence_type": {"enum": OFFENCE_TYPES},
+            "offence_type": enum(OFFENCE_TYPES),
             "revision": {"type": "integer", "minimum": 1},
             "sent_at": TIME,
-            "status": {"enum": ["active", "retracted"]},
+            "status": enum(["active", "retracted"]),
         }
     ),
     "FeedItem": obj(
@@ -91,26 +180,84 @@ SCHEMAS: dict[str, Schema] = {
             "id": TEXT,
             "title": TEXT,
             "body": TEXT,
-            "kind": {"enum": ["prevention", "information", "otv"]},
-            "link": nullable({"type": "string", "pattern": "^https://"}),
+            "kind": enum(["prevention", "information", "otv"]),
+            "link": nullable(HTTPS),
             "published_at": TIME,
         }
     ),
-    "Finding": obj({"rule": TEXT, "message": TEXT}),
-    "Delivery": obj({"status": TEXT, "channels": {"type": "object", "additionalProperties": obj({"ok": BOOL})}}),
+    "Finding": obj(
+        {"rule": TEXT, "message": TEXT},
+        {"excerpt": STRING, "field": {**STRING, "description": "Champ concerné (vérification d'une composition)."}},
+    ),
+    "AdviceList": obj(
+        {
+            "items": array(obj({"id": TEXT, "text": TEXT}), minItems=1),
+            "revision": COUNT,
+            "updated_by": nullable(STRING),
+            "updated_at": nullable(TIME),
+        },
+        description="Conseils que le composeur d'alerte propose ; `revision` 0 : la liste de départ.",
+    ),
+    "AlertComposition": obj(
+        {
+            "offence_type": enum(OFFENCE_TYPES),
+            "communes": array(obj({"insee": TEXT, "name": TEXT}), minItems=1),
+            "when": obj(
+                {"kind": enum(["night", "today", "hours", "date"])},
+                {"start": STRING, "end": STRING, "date": STRING},
+            ),
+            "advice": obj({"id": TEXT, "text": TEXT}),
+            "sentence": nullable(STRING),
+        },
+        description="Les champs d'une alerte composée, tels qu'envoyés (le conseil avec son texte d'alors).",
+    ),
+    "ChannelOutcome": CHANNEL,
+    "Channels": obj(
+        {},
+        {"sns": ref("ChannelOutcome"), "web": ref("ChannelOutcome")},
+        description="Un résultat par canal : `sns` (iOS, Android), `web` (navigateurs).",
+    ),
+    "Delivery": obj(
+        {"status": enum(["published", "failed"]), "channels": ref("Channels")},
+        {"message": TEXT},
+    ),
+    "WebDelivery": obj({"sent": COUNT, "failed": COUNT, "pruned": COUNT}),
+    "LogDelivery": obj(
+        {
+            "status": nullable(STRING),
+            "attempts": COUNT,
+            "channels": ref("Channels"),
+            "web": nullable(ref("WebDelivery")),
+        },
+        description="`status` : pending, retrying, published, failed, superseded ou expired.",
+    ),
     "LogEntry": obj(
         {
             "id": TEXT,
-            "kind": TEXT,
+            "kind": {**TEXT, "description": "sent, retracted, refused ou prevention."},
             "department": STRING,
+            "alert_id": nullable(STRING),
             "sent_by": TEXT,
             "created_at": TIME,
             "revision": nullable({"type": "integer", "minimum": 1}),
             "text": nullable(STRING),
-            "delivery": nullable(OBJECT),
+            "offence_type": nullable(STRING),
+            "findings": nullable(array(ref("Finding"))),
+            "composition": nullable(ref("AlertComposition")),
+            "delivery": nullable(ref("LogDelivery")),
         }
     ),
     "Subscription": obj({"id": TEXT, "department": ref("DepartmentCode")}, {"subscribed": BOOL}),
+    "Source": obj({"title": TEXT, "publisher": TEXT, "url": HTTPS}),
+    "PhoneNumber": obj(
+        {
+            "number": TEXT,
+            "label": TEXT,
+            "channel": enum(["tel", "sms"]),
+            "href": {"type": "string", "pattern": "^(tel|sms):"},
+        },
+        {"description": TEXT},
+    ),
 }
 
 ERRORS: dict[int, str] = {
@@ -118,6 +265,7 @@ ERRORS: dict[int, str] = {
     401: "Jeton absent, invalide ou expiré, ou identifiants incorrects.",
     403: "Groupe ou département de l'opérateur non autorisé pour cette action.",
     404: "Ressource inconnue.",
+    405: "Méthode non autorisée sur ce chemin : l'en-tête `Allow` liste celles qui le sont.",
     406: "Le document est un PDF : l'en-tête `Accept` doit l'accepter.",
     409: "Modification concurrente, ou requête de même clé d'idempotence en cours : réessayer.",
     410: "L'appareil n'est plus joignable : s'abonner à nouveau.",
@@ -125,6 +273,7 @@ ERRORS: dict[int, str] = {
     415: "Corps de requête qui n'est pas du JSON.",
     422: "Requête comprise mais refusée (consentement absent, règles de contenu, clé réutilisée).",
     429: "Trop de tentatives de connexion (en-tête `Retry-After`).",
+    500: "Erreur interne, sans détail : réessayer plus tard.",
     503: "Un service AWS nécessaire est indisponible (en-tête `Retry-After`) : réessayer plus tard.",
 }
 BODY_ERRORS = (400, 413, 415)
@@ -135,19 +284,31 @@ def error_response(status: int) -> dict[str, Any]:
     response: dict[str, Any] = {"description": ERRORS[status], "content": {PROBLEM: {"schema": ref("Problem")}}}
     if status in (429, 503):
         response["headers"] = {"Retry-After": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+    if status == 405:
+        response["headers"] = {
+            "Allow": {"required": True, "schema": {"type": "string"}, "description": "Méthodes admises, ex. `GET, PUT`"}
+        }
     return response
 
 
-def answer(status: int, schema: Schema | None, media: str = JSON, description: str = "Succès") -> dict[str, Any]:
+def answer(
+    status: int,
+    schema: Schema | None,
+    media: str = JSON,
+    description: str = "Succès",
+    headers: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A success answer: `schema` None means no body (204, 304)."""
     content = {"content": {media: {"schema": schema}}} if schema is not None else {}
-    return {str(status): {"description": description, **content}}
+    extra = {"headers": headers} if headers else {}
+    return {str(status): {"description": description, **content, **extra}}
 
 
 def op(
     summary: str,
     answers: dict[str, Any],
     *,
+    id: str,
     tag: str,
     errors: tuple[int, ...] = (),
     params: tuple[dict[str, Any], ...] = (),
@@ -155,12 +316,16 @@ def op(
     operator: bool = False,
     aws: bool = True,
 ) -> dict[str, Any]:
-    """One operation: its success answers, the errors it may give, its inputs and its security.
-    Bodies add 400/413/415, operator routes 401/403 and 503, and routes that use AWS a 503."""
+    """One operation: its `operationId` (the method name of generated clients: a verb a client team
+    would choose, `searchCommunes`), its success answers, the errors it may give, its inputs and
+    its security. Bodies add 400/413/415, operator routes 401/403 and 503, routes using AWS a 503."""
+    if tag not in {t["name"] for t in TAGS}:
+        raise ValueError(f"unknown tag {tag}: add it to TAGS")
     statuses = set(errors) | (set(BODY_ERRORS) if body else set()) | (set(OPERATOR_ERRORS) if operator else set())
     if aws or operator:  # operator tokens are checked against the pool's keys, fetched from Cognito
         statuses.add(503)
     operation: dict[str, Any] = {
+        "operationId": id,
         "summary": summary,
         "tags": [tag],
         "responses": {**answers, **{str(s): {"$ref": f"#/components/responses/E{s}"} for s in sorted(statuses)}},

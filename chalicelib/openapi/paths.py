@@ -5,18 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.openapi.build import (
+    BINARY,
     BOOL,
     COUNT,
-    OBJECT,
-    SOURCES,
+    HTTPS,
+    NUMBER,
+    SCHEMAS,
     STRING,
     TEXT,
     TIME,
     Schema,
     answer,
     array,
+    enum,
     header,
     limit,
+    mapping,
     model,
     nullable,
     obj,
@@ -29,26 +33,82 @@ from chalicelib.openapi.build import (
 Paths = dict[str, dict[str, Any]]
 PDF = "application/pdf"
 
+# How a commune of GET /communes matched what was typed (issue 18): the first word says how the
+# name matched, the next ones which hints it agrees with.
+MATCHES = {
+    "name": "le nom exact (accents, majuscules, tirets, articles et abréviations St, Ste, Mt, s/ mis à part)",
+    "prefix": "le début du nom (saisie en cours)",
+    "corrected": "le nom à une faute de frappe près (deux à partir de 8 lettres) : « Vouliez-vous dire … ? »",
+    "phonetic": "un nom qui se prononce de même (« cholais » : Cholet) : « Vouliez-vous dire … ? »",
+    "former_name": "le nom d'une ancienne commune (déléguée ou associée), donné dans `matched_name`",
+    "postal_code": "le code postal saisi, seul ou à côté du nom",
+    "insee_code": "le code INSEE saisi",
+    "department_hint": "le numéro ou le nom du département saisi à côté du nom",
+    "region_hint": "la région ou le territoire d'outre-mer saisi à côté du nom",
+    "arrondissement": "le numéro d'arrondissement saisi (Paris, Lyon, Marseille)",
+}
+
+
+def _found_commune() -> Schema:
+    """A `Commune` as `GET /communes` answers it: also how it matched, and the hints ignored."""
+    commune = SCHEMAS["Commune"]
+    match = array(
+        {"enum": list(MATCHES)},
+        minItems=1,
+        description="Comment la commune correspond : "
+        + " ; ".join(f"`{word}` : {meaning}" for word, meaning in MATCHES.items()),
+    )
+    ignored = array(
+        TEXT,
+        minItems=1,
+        description="Indices saisis (code postal, département, région…) qu'aucune commune de ce nom ne vérifie : "
+        "la recherche les a ignorés",
+    )
+    return {
+        **commune,
+        "required": [*commune["required"], "match"],
+        "properties": {**commune["properties"], "match": match, "ignored_hints": ignored},
+    }
+
+
+FOUND_COMMUNE = _found_commune()
+
 
 def public() -> Paths:
     return {
         "/health": {
-            "get": op("État du service", answer(200, obj({"status": {"const": "ok"}})), tag="public", aws=False)
+            "get": op(
+                "État du service",
+                answer(200, obj({"status": {"type": "string", "const": "ok"}})),
+                id="getHealth",
+                tag="public",
+                aws=False,
+            )
         },
         "/departments": {
             "get": op(
                 "Les 101 départements",
                 answer(200, obj({"departments": array(ref("Department"), minItems=101, maxItems=101)})),
+                id="listDepartments",
                 tag="public",
                 aws=False,
             )
         },
-        "/openapi.json": {"get": op("Cette description OpenAPI", answer(200, OBJECT), tag="public", aws=False)},
+        "/openapi.json": {
+            "get": op(
+                "Cette description OpenAPI",
+                answer(200, OPENAPI_DOCUMENT),
+                id="getOpenApiDescription",
+                tag="public",
+                aws=False,
+            )
+        },
         "/webpush/public-key": {
             "get": op(
                 "Clé publique VAPID pour abonner le navigateur",
                 answer(200, obj({"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{80,}$"}})),
-                tag="abonnements",
+                id="getWebPushPublicKey",
+                tag="subscriptions",
                 errors=(503,),
                 aws=False,
             )
@@ -57,6 +117,7 @@ def public() -> Paths:
             "get": op(
                 "Actualités nationales, les plus récentes d'abord",
                 answer(200, obj({"items": array(ref("FeedItem")), "next_cursor": nullable(TEXT)})),
+                id="listFeedItems",
                 tag="public",
                 errors=(400,),
                 params=(limit(50, 20), query("cursor", STRING, "Curseur rendu par la page précédente")),
@@ -66,19 +127,26 @@ def public() -> Paths:
 
 
 def content(components: dict[str, Schema]) -> Paths:
-    page = {"title": TEXT, "intro": TEXT, "sources": SOURCES}
-    audience = {"enum": ["particulier", "commercant"]}
+    page = {"title": TEXT, "intro": TEXT, "sources": array(ref("Source"))}
+    audience = ["particulier", "commercant"]
     return {
         "/content/prevention": {
             "get": op(
                 "Conseils de prévention",
                 answer(
                     200,
-                    obj({"audience": audience, "sections": array(obj({"title": TEXT, "items": array(TEXT)})), **page}),
+                    obj(
+                        {
+                            "audience": enum(audience),
+                            "sections": array(obj({"title": TEXT, "items": array(TEXT)})),
+                            **page,
+                        }
+                    ),
                 ),
-                tag="contenus",
+                id="getPreventionAdvice",
+                tag="content",
                 errors=(400,),
-                params=(query("audience", {"type": "string", **audience}, "Public visé", required=True),),
+                params=(query("audience", enum(audience), "Public visé", required=True),),
                 aws=False,
             )
         },
@@ -89,32 +157,51 @@ def content(components: dict[str, Schema]) -> Paths:
                     200,
                     obj(
                         {
-                            "steps": array(obj({"title": TEXT, "text": TEXT})),
-                            "numbers": array(obj({"number": TEXT, "label": TEXT})),
+                            "steps": array(obj({"title": TEXT, "text": TEXT}, {"number": ref("PhoneNumber")})),
+                            "numbers": array(ref("PhoneNumber")),
                             **page,
                         }
                     ),
                 ),
-                tag="contenus",
+                id="getVictimGuide",
+                tag="content",
                 aws=False,
             )
         },
         "/content/otv": {
             "get": op(
                 "Opération Tranquillité Vacances",
-                answer(200, obj({"zones": array(OBJECT), "online_procedure": OBJECT, "form": OBJECT, **page})),
-                tag="contenus",
+                answer(200, otv_information(page)),
+                id="getOtvInformation",
+                tag="content",
+                errors=(404,),
+                params=(
+                    query(
+                        "commune",
+                        {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"},
+                        "Code INSEE d'une commune : seules les règles de sa zone (les deux si elle n'est pas "
+                        "connue), avec la commune et son unité",
+                    ),
+                ),
                 aws=False,
             )
         },
         "/otv/form.pdf": {
-            "get": op("Formulaire OTV vierge", answer(200, {}, PDF), tag="contenus", errors=(406,), aws=False)
+            "get": op(
+                "Formulaire OTV vierge",
+                answer(200, BINARY, PDF),
+                id="downloadBlankOtvForm",
+                tag="content",
+                errors=(406,),
+                aws=False,
+            )
         },
         "/otv/form": {
             "post": op(
                 "Formulaire OTV prérempli (rien n'est conservé)",
-                answer(200, {}, PDF),
-                tag="contenus",
+                answer(200, BINARY, PDF),
+                id="fillOtvForm",
+                tag="content",
                 errors=(406,),
                 body=model("otv:OtvForm", components),
                 aws=False,
@@ -130,7 +217,8 @@ def subscriptions(components: dict[str, Schema]) -> Paths:
             "post": op(
                 "S'abonner aux alertes d'un département (consentement obligatoire)",
                 answer(201, ref("Subscription"), description="Abonné"),
-                tag="abonnements",
+                id="createSubscription",
+                tag="subscriptions",
                 errors=(422,),
                 body=model("subscriptions:SubscriptionBody", components),
             )
@@ -139,7 +227,8 @@ def subscriptions(components: dict[str, Schema]) -> Paths:
             "put": op(
                 "Rafraîchir, changer de département ou retirer le consentement",
                 answer(200, obj({"id": TEXT, "department": ref("DepartmentCode"), "subscribed": BOOL})),
-                tag="abonnements",
+                id="updateSubscription",
+                tag="subscriptions",
                 errors=(404, 410),
                 params=(subscription_id,),
                 body=model("subscriptions:SubscriptionUpdate", components),
@@ -147,7 +236,8 @@ def subscriptions(components: dict[str, Schema]) -> Paths:
             "delete": op(
                 "Se désabonner : tout est effacé",
                 answer(204, None, description="Effacé"),
-                tag="abonnements",
+                id="deleteSubscription",
+                tag="subscriptions",
                 errors=(404,),
                 params=(subscription_id,),
             ),
@@ -169,16 +259,23 @@ def alerts(components: dict[str, Schema]) -> Paths:
             "get": op(
                 "Alerte en cours du département",
                 answer(200, obj({"alert": nullable(ref("Alert"))})),
-                tag="alertes",
+                id="getCurrentAlert",
+                tag="alerts",
                 errors=(400,),
                 params=(department,),
             )
         },
         "/corg/alerts/check": {
             "post": op(
-                "Vérifier un projet d'alerte sans l'envoyer",
-                answer(200, obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))})),
-                tag="opérateurs",
+                "Vérifier un projet d'alerte (texte saisi ou composé) sans l'envoyer",
+                answer(
+                    200,
+                    obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))}, {"text": STRING}),
+                    description="Constats des règles ; pour une `composition`, le texte composé (`text`) et, pour "
+                    "chaque constat, le champ concerné (`field`)",
+                ),
+                id="checkAlert",
+                tag="operators",
                 body=model("alerts:CheckBody", components),
                 operator=True,
                 aws=False,
@@ -191,8 +288,10 @@ def alerts(components: dict[str, Schema]) -> Paths:
                     201,
                     obj({"alert": ref("Alert"), "replaced": nullable(TEXT), "delivery": ref("Delivery")}),
                     description="Enregistrée et diffusée (ou à rediffuser : `delivery.status`)",
+                    headers={"Idempotent-Replayed": REPLAYED},
                 ),
-                tag="opérateurs",
+                id="sendAlert",
+                tag="operators",
                 errors=(409, 422),
                 params=(idempotency_key,),
                 body=model("alerts:AlertBody", components),
@@ -201,7 +300,8 @@ def alerts(components: dict[str, Schema]) -> Paths:
             "get": op(
                 "Journal des alertes du département, le plus récent d'abord",
                 answer(200, obj({"department": ref("DepartmentCode"), "entries": array(ref("LogEntry"))})),
-                tag="opérateurs",
+                id="listAlertLog",
+                tag="operators",
                 errors=(400,),
                 params=(department_query, limit(100, 20)),
                 operator=True,
@@ -211,9 +311,19 @@ def alerts(components: dict[str, Schema]) -> Paths:
             "delete": op(
                 "Annuler l'alerte en cours (une notification la remplace)",
                 answer(200, obj({"alert": ref("Alert"), "delivery": ref("Delivery")})),
-                tag="opérateurs",
+                id="retractAlert",
+                tag="operators",
                 errors=(400, 404, 409),
                 params=(department,),
+                operator=True,
+            )
+        },
+        "/corg/alert-advice": {
+            "get": op(
+                "Liste des conseils que le composeur d'alerte propose (tenue par l'OPP du GGD34)",
+                answer(200, ref("AdviceList")),
+                id="listAlertAdvice",
+                tag="operators",
                 operator=True,
             )
         },
@@ -221,7 +331,8 @@ def alerts(components: dict[str, Schema]) -> Paths:
             "get": op(
                 "Nombre d'abonnés du département",
                 answer(200, obj({"department": ref("DepartmentCode"), "count": COUNT})),
-                tag="opérateurs",
+                id="countSubscribers",
+                tag="operators",
                 errors=(400,),
                 params=(department_query,),
                 operator=True,
@@ -235,13 +346,16 @@ def brigades() -> Paths:
     return {
         "/communes": {
             "get": op(
-                "Communes par nom, code postal ou code INSEE",
-                answer(200, obj({"results": array(ref("Commune"))})),
+                "Communes par nom tel qu'on le tape (avec code postal, département, région ou arrondissement), "
+                "code postal ou code INSEE",
+                answer(200, obj({"results": array(FOUND_COMMUNE)})),
+                id="searchCommunes",
                 tag="brigades",
                 errors=(400,),
                 params=(
                     query("q", {"type": "string", "minLength": 1, "maxLength": 100}, "Texte saisi", required=True),
                     limit(50, 10),
+                    query("department", STRING, "Seulement les communes de ce département (composeur d'alerte)"),
                 ),
                 aws=False,
             )
@@ -255,12 +369,11 @@ def brigades() -> Paths:
                         {
                             "commune": nullable(ref("Commune")),
                             "competent": nullable(ref("Unit")),
-                            "nearest": array(
-                                {"allOf": [ref("Unit"), obj({"distance_km": {"type": "number", "minimum": 0}})]}
-                            ),
+                            "nearest": array(ref("NearUnit")),
                         }
                     ),
                 ),
+                id="findNearestBrigades",
                 tag="brigades",
                 errors=(400,),
                 params=(
@@ -275,6 +388,7 @@ def brigades() -> Paths:
             "get": op(
                 "Une brigade ou un commissariat",
                 answer(200, ref("Unit")),
+                id="getUnit",
                 tag="brigades",
                 errors=(404,),
                 params=(path("unit_id", "Identifiant de l'unité"),),
@@ -291,7 +405,8 @@ def operators(components: dict[str, Schema]) -> Paths:
             "post": op(
                 "Connexion d'un opérateur (Cognito)",
                 answer(200, obj({"id_token": token, "expires_in": COUNT, "groups": array(STRING)})),
-                tag="opérateurs",
+                id="login",
+                tag="operators",
                 errors=(401, 429),
                 body=model("auth:LoginBody", components),
             )
@@ -300,7 +415,8 @@ def operators(components: dict[str, Schema]) -> Paths:
             "post": op(
                 "Publier une actualité nationale",
                 answer(201, ref("FeedItem"), description="Publiée"),
-                tag="opérateurs",
+                id="publishFeedItem",
+                tag="operators",
                 errors=(422,),
                 body=model("feed:FeedItemBody", components),
                 operator=True,
@@ -310,17 +426,77 @@ def operators(components: dict[str, Schema]) -> Paths:
             "delete": op(
                 "Retirer une actualité",
                 answer(204, None, description="Retirée"),
-                tag="opérateurs",
+                id="removeFeedItem",
+                tag="operators",
                 errors=(404,),
                 params=(path("item_id", "Identifiant de l'actualité"),),
+                operator=True,
+            )
+        },
+        "/opp/alert-advice": {
+            "put": op(
+                "Enregistrer la liste des conseils du composeur d'alerte (elle remplace la précédente)",
+                answer(200, ref("AdviceList"), description="Enregistrée"),
+                id="saveAlertAdvice",
+                tag="operators",
+                errors=(409,),
+                body=model("advice:AdviceListBody", components),
+                operator=True,
+            )
+        },
+        "/admin/metrics": {
+            "get": op(
+                "Indicateurs de la dernière heure (administrateurs, environnement local)",
+                answer(
+                    200,
+                    obj(
+                        {
+                            "source": {"const": "process"},
+                            "since": TIME,
+                            "until": TIME,
+                            "metrics": array(
+                                obj(
+                                    {"name": TEXT, "unit": enum(["Count", "Milliseconds"])},
+                                    {
+                                        "sum": NUMBER,
+                                        "count": COUNT,
+                                        "mean": NUMBER,
+                                        "p95": NUMBER,
+                                        "max": NUMBER,
+                                        "by": array(obj({"dimensions": mapping(STRING, "Valeur par dimension")})),
+                                    },
+                                )
+                            ),
+                        }
+                    ),
+                ),
+                id="readOperationsMetrics",
+                tag="operators",
+                errors=(400, 404),
+                params=(query("minutes", {"type": "integer", "minimum": 1, "maximum": 180, "default": 60}, "Durée"),),
                 operator=True,
             )
         },
         "/opp/prevention-push": {
             "post": op(
                 "Message de prévention national",
-                answer(201, obj({"id": TEXT, "text": TEXT, "sent_at": TIME, "delivery": OBJECT}), description="Envoyé"),
-                tag="opérateurs",
+                answer(
+                    201,
+                    obj(
+                        {
+                            "id": TEXT,
+                            "text": TEXT,
+                            "sent_at": TIME,
+                            "delivery": mapping(
+                                enum(["published", "failed"]),
+                                "Statut par audience : `national`, ou un département pour un rappel de zone.",
+                            ),
+                        }
+                    ),
+                    description="Envoyé",
+                ),
+                id="sendPreventionPush",
+                tag="operators",
                 errors=(422,),
                 body=model("feed:PreventionPushBody", components),
                 operator=True,
@@ -334,23 +510,95 @@ def pages() -> Paths:
     cached = (header("If-None-Match", STRING, "ETag d'une réponse précédente"),)
     not_modified = answer(304, None, description="Inchangé")
 
-    def page(summary: str, media: str) -> dict[str, Any]:
-        return {
-            "get": op(summary, {**answer(200, STRING, media), **not_modified}, tag="pages", params=cached, aws=False)
-        }
+    def page(summary: str, operation_id: str, media: str) -> dict[str, Any]:
+        answers = {**answer(200, STRING, media), **not_modified}
+        return {"get": op(summary, answers, id=operation_id, tag="pages", params=cached, aws=False)}
 
-    asset_types = ("text/css", "text/javascript", "image/svg+xml", "image/png", "application/manifest+json")
+    asset_types = {
+        "text/css": STRING,
+        "text/javascript": STRING,
+        "image/svg+xml": STRING,
+        "image/png": BINARY,
+        "application/manifest+json": STRING,
+    }
     asset = op(
         "Fichiers statiques des applications",
-        {"200": {"description": "Succès", "content": {media: {"schema": {}} for media in asset_types}}, **not_modified},
+        {
+            "200": {"description": "Succès", "content": {media: {"schema": s} for media, s in asset_types.items()}},
+            **not_modified,
+        },
+        id="getStaticAsset",
         tag="pages",
         errors=(404,),
         params=(path("name", "Nom du fichier", examples=["app.css"]), *cached),
         aws=False,
     )
     return {
-        "/": page("Application citoyenne (PWA)", "text/html"),
-        "/console": page("Console CORG / OPP", "text/html"),
-        "/sw.js": page("Service worker de l'application citoyenne", "text/javascript"),
+        "/": page("Application citoyenne (PWA)", "getCitizenApp", "text/html"),
+        "/console": page("Console CORG / OPP", "getConsole", "text/html"),
+        "/sw.js": page("Service worker de l'application citoyenne", "getServiceWorker", "text/javascript"),
         "/static/{name}": {"get": asset},
     }
+
+
+def otv_information(page: dict[str, Schema]) -> Schema:
+    return obj(
+        {
+            **page,
+            "zones": array(
+                obj(
+                    {
+                        "zone": enum(["gendarmerie", "police"]),
+                        "title": TEXT,
+                        "rules": array(TEXT),
+                        "limits": obj(
+                            {
+                                "earliest_days_before": {**COUNT, "description": "Inscription au plus tôt (jours)"},
+                                "latest_days_before": {**COUNT, "description": "Inscription au plus tard (jours)"},
+                                "min_absence_days": {**COUNT, "description": "Absence minimale (jours)"},
+                                "max_absence_months": {**COUNT, "description": "Absence maximale (mois)"},
+                            },
+                            description="Les limites de dates que POST /otv/form applique dans cette zone",
+                        ),
+                    }
+                )
+            ),
+            "unknown_zone": {
+                **nullable(TEXT),
+                "description": "Avertissement à afficher quand la zone de la commune n'est pas connue",
+            },
+            "local_practice": TEXT,
+            "how_to_register": array(obj({"channel": enum(["online", "in_person"]), "title": TEXT, "text": TEXT})),
+            "changes": TEXT,
+            "online_procedure": obj({"label": TEXT, "url": HTTPS}),
+            "form": obj(
+                {
+                    "label": TEXT,
+                    "url": {**TEXT, "description": "Chemin du formulaire vierge (GET, PDF)"},
+                    "prefill_url": {**TEXT, "description": "Chemin du formulaire prérempli (POST, PDF)"},
+                    "fields": array(TEXT),
+                }
+            ),
+        },
+        {"commune": {**ref("Commune"), "description": "La commune demandée (`?commune=`), avec sa zone et son unité"}},
+    )
+
+
+REPLAYED: dict[str, Any] = {
+    "description": "`true` quand la réponse est celle d'une requête antérieure de même `Idempotency-Key`",
+    "schema": {"type": "string", "const": "true"},
+}
+# The description itself: its top level typed, the OpenAPI objects below it left to the OpenAPI
+# schema (https://spec.openapis.org/oas/3.1/schema), hence explicitly open.
+_OPEN: Schema = {"type": "object", "additionalProperties": True, "description": "Objet OpenAPI 3.1"}
+OPENAPI_DOCUMENT: Schema = obj(
+    {
+        "openapi": {"type": "string", "const": "3.1.0"},
+        "info": obj(
+            {"title": TEXT, "version": {"type": "string", "pattern": r"^\d+\.\d+\.\d+$"}}, {"description": TEXT}
+        ),
+        "paths": mapping({**_OPEN, "additionalProperties": _OPEN}, "Les chemins, puis leurs opérations"),
+        "components": _OPEN,
+        "tags": array(_OPEN),
+    }
+)

@@ -8,12 +8,15 @@ is signed once per push-service origin and reused for up to an hour.
 
 Each subscription ends in one `Outcome`: sent; gone (404/410: the browser unsubscribed); failed
 (a refusal that retrying cannot fix); or retry (5xx, timeouts, long 429 pauses: still failing after
-a few tries with backoff, or out of time), which the caller hands back to SQS.
+a few tries with backoff, or out of time), which the caller hands back to SQS. Redirects are not
+followed (a push service never redirects; following one would post to an address nobody checked
+against the allow-list): a 3xx is a failure, logged with its status.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +26,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
 
 VAPID_REUSE_SECONDS = 3_600
 VAPID_LIFETIME_SECONDS = 12 * 3_600  # RFC 8292 allows up to 24 h
@@ -189,11 +194,16 @@ class _Sender:
             "Urgency": push.urgency,
         }
         try:
-            async with self.session.post(target.endpoint, data=body, headers=headers) as response:
+            async with self.session.post(
+                target.endpoint, data=body, headers=headers, allow_redirects=False
+            ) as response:
                 await response.read()
-                return int(response.status), response.headers.get("Retry-After")
+                status = int(response.status)
         except (aiohttp.ClientError, TimeoutError):
             return None, None
+        if 300 <= status < 400:
+            log.warning("web push: %s answered a redirect (%d), counted as a failure", target.origin, status)
+        return status, response.headers.get("Retry-After")
 
 
 def _classify(status: int | None) -> Outcome:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
+JSON = "application/json"  # the one JSON media type (RFC 8259: always UTF-8, no charset parameter)
 RETRY_AFTER_SECONDS = "5"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -167,7 +168,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(
         body=json.dumps(body, ensure_ascii=False),
         status_code=status,
-        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+        headers={"Content-Type": JSON, **(headers or {})},
     )
 
 
@@ -176,7 +177,7 @@ _CHALICE_ERRORS = {
     "BadRequestError": "malformed_json",
     "UnsupportedMediaType": "unsupported_media_type",
     "NotFoundError": "not_found",
-    "MethodNotAllowedError": "not_found",
+    "MethodNotAllowedError": "method_not_allowed",
     "InternalServerError": "internal_error",
 }
 
@@ -187,13 +188,16 @@ def finish_response(response: Response) -> Response:
     if isinstance(body, dict) and set(body) == {"Code", "Message"}:
         code = _CHALICE_ERRORS.get(str(body["Code"]), "internal_error" if response.status_code >= 500 else None)
         error = AppError(code) if code else AppError("validation_error", "Requête invalide.")
-        if code == "not_found" and response.status_code == 405:
-            error = AppError("not_found", "Méthode non autorisée pour cette ressource.")
         response = Response(
             body=json.dumps({**error.to_problem(), "status": response.status_code}, ensure_ascii=False),
             status_code=response.status_code,
             headers={**response.headers, "Content-Type": PROBLEM},
         )
+    if response.status_code in (204, 304):  # no body, hence no body type
+        response.headers.pop("Content-Type", None)
+        response.body = ""
+    elif "Content-Type" not in response.headers:  # a handler's dict: Chalice sends it as JSON
+        response.headers["Content-Type"] = JSON
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
