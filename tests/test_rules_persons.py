@@ -114,3 +114,16 @@ def test_the_committed_first_name_list_is_the_one_the_tool_builds() -> None:
     from tools import first_names
 
     assert persons.FIRST_NAMES_FILE.read_text() == "\n".join(first_names.build()) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("message", "names"),
+    [
+        ("Cambriolage de la pharmacie de Marc Vidal", ["Marc Vidal"]),
+        ("Cambriolage de la pharmacie d'Anne Martin", ["Anne Martin"]),
+        ("Cambriolage de la boulangerie Paul Durand", []),  # a shop's name
+        ("Cambriolages près du lycée d'Anne Frank", []),
+    ],
+)
+def test_a_business_of_someone_names_them_a_business_name_does_not(message: str, names: list[str]) -> None:
+    assert names_in(message) == names

@@ -69,8 +69,13 @@ _OFFENCE = re.compile(
 _BURGLARY = re.compile(r"\b(?:cambriol\w*|effractions?|maisons?\s+visitées|logements?\s+visités)\b")
 # Where a clause starts, and the words that may precede its imperative verb.
 _CLAUSE_END = re.compile(r"[.;:!?,()]| - ")
-_LEAD_WORDS = frozenset(("et", "mais", "alors", "donc", "surtout", "svp", "stp", "merci", "aussi", "puis", "enfin"))
+_LEAD_WORDS = frozenset(("et", "mais", "alors", "donc", "surtout", "svp", "stp", "aussi", "puis", "enfin"))
 _NOT_IMPERATIVE = frozenset(("chez", "assez", "nez", "rez", "lez", "avez"))
+# Instructions in the infinitive, as short messages often give them (« Signaler tout… au 17 »).
+_INSTRUCTIONS = frozenset(
+    """signaler fermer verrouiller appeler composer prévenir contacter éviter vérifier surveiller demander
+    installer allumer informer noter relever penser rester""".split()  # noqa: SIM905
+)
 _CONTROL = frozenset(("Cc", "Cs", "Zl", "Zp"))
 _FIRST_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
@@ -189,16 +194,24 @@ def _spans(pattern: Pattern, prepared: Prepared) -> Iterator[tuple[int, int]]:
 
 
 def _in_advice(lower: str, position: int) -> bool:
-    """Whether `position` lies in a clause that starts with a verb in the imperative (« signalez… »,
-    « ne laissez… »): general advice, not the description of someone."""
+    """Whether `position` lies in a clause that gives an instruction: a verb in the imperative
+    (« signalez… », « ne laissez… »), an instruction in the infinitive (« signaler tout… ») or
+    « merci de… »: general advice, not the description of someone."""
     start = 0
     for boundary in _CLAUSE_END.finditer(lower, 0, position):
         start = boundary.end()
-    for word in _FIRST_WORD.findall(lower, start, position + 40)[:3]:
-        if word in _LEAD_WORDS:
-            continue
-        return word in ("ne", "n'") or word.startswith("n'") or (word.endswith("ez") and word not in _NOT_IMPERATIVE)
-    return False
+    words = [w for w in _FIRST_WORD.findall(lower, start, position + 40)[:4] if w not in _LEAD_WORDS]
+    if not words:
+        return False
+    first = words[0]
+    if first == "merci" and len(words) > 1 and (words[1] == "de" or words[1].startswith("d'")):
+        return True
+    return (
+        first in ("ne", "n'")
+        or first.startswith("n'")
+        or (first.endswith("ez") and first not in _NOT_IMPERATIVE)
+        or first in _INSTRUCTIONS
+    )
 
 
 def _finding(rule_id: str, *, excerpt: str | None = None, **values: int) -> Finding:

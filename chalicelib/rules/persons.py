@@ -37,8 +37,13 @@ PLACE_WORDS = _set(
     parc jardin stade gymnase salle college lycee ecole groupe scolaire universite faculte hopital
     clinique centre espace mediatheque bibliotheque eglise chapelle gare port aeroport
     brigade gendarmerie commissariat caserne compagnie mairie zone za zi zac saint sainte st ste
-    pharmacie cinema theatre musee institut foyer ehpad camping hotel restaurant bar cafe boulangerie
-    tabac magasin supermarche station garage"""
+    musee institut foyer ehpad"""
+)
+# Businesses: named after a person (« pharmacie Marc Vidal ») unless « de » stands between
+# (« la pharmacie de Marc Vidal » is Marc Vidal's pharmacy: a person).
+BUSINESS_WORDS = _set(
+    """pharmacie cinema theatre camping hotel restaurant bar cafe boulangerie patisserie boucherie
+    tabac magasin supermarche superette epicerie station garage cabinet salon boutique agence"""
 )
 # Small words that may stand between the place word and the name (« place du Général de Gaulle »).
 _PARTICLES = _set(
@@ -93,6 +98,8 @@ def find_names(prepared: Prepared) -> Iterator[tuple[int, int]]:
     for index, (start, _, word) in enumerate(words):
         if start < covered:  # « Ben » in « Ines Ben Salah »
             continue
+        if word[:2].lower() in ("d'", "l'") and len(word) > 3:  # « la pharmacie d'Anne Martin »
+            start, word = start + 2, word[2:]
         if not word[0].isupper():
             continue
         parts = [fold_name(p) for p in word.split("-")]
@@ -142,13 +149,17 @@ def _capitalised(word: str, shouting: bool) -> bool:
 
 
 def _after_place_word(words: list[tuple[int, int, str]], index: int) -> bool:
+    between = ["d"] if words[index][2][:2].lower() == "d'" else []
     for back in range(index - 1, max(-1, index - 5), -1):
         folded = fold_name(words[back][2])
         head = folded.split("-")[0].split("'")[-1]
         if head in PLACE_WORDS or folded in PLACE_WORDS:
             return True
+        if head in BUSINESS_WORDS:
+            return not {"de", "d", "du"} & set(between)
         if head not in _PARTICLES and not words[back][2][0].isupper():
             return False
+        between.append(head if words[back][2][0].islower() else folded.split("'")[0])
     return False
 
 

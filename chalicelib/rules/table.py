@@ -201,7 +201,7 @@ RULES: tuple[Rule, ...] = (
                 r"|jardins?|volets?|pavillons?|logements?|entrées?|serrures?|domiciles?|commerces?|vitrines?|garages?"
                 r"|portes?|haies?|murs?)\b"
                 r"|\bpar-dessus (?:les|des|la|le|l')\s?(?:clôtures?|haies?|portails?|murs?|grillages?|murets?)"
-                r"|\bpren\w*\s+des\s+photos\b|\brel[eè]v\w*\s+(?:les\s+)?(?:noms|numéros|plaques|horaires)\b"
+                r"|\bpren\w*\s+(?:des\s+photos|en\s+photos?)\b|\brel[eè]v\w*\s+(?:les\s+)?(?:noms|numéros|plaques|horaires)\b"
                 r"|\b(?:font|fait|faisant|faire)\s+le\s+tour\s+des\s+(?:maisons|habitations|propriétés|jardins|rues|villas)\b"
                 r"|\bmarquages?\s+(?:sur|à la craie)"
                 r"|\b(?:signes?|symboles?|croix)\s+(?:à la craie|sur les (?:portes|boîtes|murs))",
@@ -211,7 +211,7 @@ RULES: tuple[Rule, ...] = (
                 "un véhicule ou des personnes qui circulent, tournent, stationnent dans un quartier",
                 rf"\b(?:{VEHICLE}|{PERSON}){CLAUSE}(?:circul|tourn|sillonn|patrouill|rôd)\w*"
                 r"|\bstationn\w*\s+(?:depuis|devant|plusieurs|longtemps|régulièrement|souvent|toute)\b"
-                r"|\b(?:circul|roul)\w*\s+(?:très\s+)?(?:lentement|au pas|au ralenti)"
+                r"|\b(?:circul|roul|pass)\w*\s+(?:très\s+|tout\s+)?(?:lentement|doucement|au pas|au ralenti)"
                 r"|\b(?:tourn|circul)\w*\s+(?:dans|autour|en rond)\s+(?:le|les|du|des|de la|d'un|d'une)\s?"
                 r"(?:quartiers?|lotissements?|rues?|résidences?|village|hameau|secteur|zone|cité|parkings?)"
                 r"|\bpass\w* et repass\w*|\ballers?[- ]et[- ]retours?|\ballers?-retours?",
@@ -285,13 +285,14 @@ RULES: tuple[Rule, ...] = (
                 r"|sembler(?:ait)?|semble)|semble-t-il|para[iî]t-il|apparemment|vraisemblablement|sans\s+doute"
                 r"|peut-être|peut\s+être|il\s+se\s+peut|on\s+parle\s+d)"
                 r"|\b(?:non|pas|pas\s+encore|jamais)\s+(?:confirmée?s?|vérifiée?s?|établie?s?|avérée?s?)\b"
-                r"|\bà\s+(?:confirmer|vérifier)\b"
+                r"|\bà\s+(?:confirmer|vérifier)\b|\brien\s+(?:n'est|de)\s+(?:confirmé|établi|vérifié|avéré|officiel)"
                 r"|\b(?:selon|d'après)\s+(?:des|les|plusieurs|certains|quelques|un|une|de\s+nombreux|nos)\s+"
                 r"(?:habitants?|habitantes?|riverains?|voisins?|voisines?|témoins?|commerçants?|rumeurs?|internautes?"
                 r"|sources?|informations?|réseaux|échos|bruits|messages?|publications?|personnes?)"
                 r"|\b(?:selon|d'après|vue?s?|lue?s?|circulen?t?|relayée?s?)\s+(?:sur\s+)?(?:les\s+)?(?:réseaux\s+sociaux"
                 r"|facebook|whatsapp|internet)\b"
-                r"|\b(?:habitants?|riverains?|voisins?)\s+(?:signalent|rapportent|affirment|disent|évoquent|parlent)",
+                r"|\b(?:habitants?|riverains?|voisins?)\s+(?:(?:de|d'|du)\s?[\w-]+\s+)?"
+                r"(?:signalent|rapportent|affirment|disent|évoquent|parlent|racontent)\b",
             ),
             Pattern(
                 "pas de plainte (« pas de plainte pour l'instant », « aucune plainte »)",
@@ -551,7 +552,8 @@ RULES: tuple[Rule, ...] = (
             ),
             Pattern(
                 "un véhicule volé, fracturé, dégradé (sauf quand le message parle de cambriolages)",
-                r"\b(?:voitures?|véhicules?|autos?|scooters?|motos?|vélos?|camionnettes?|utilitaires?)\s+"
+                r"\b(?:voitures?|véhicules?|autos?|scooters?|motos?|vélos?|camionnettes?|utilitaires?|trottinettes?"
+                r"|quads?|camping-cars?|remorques?|bateaux?|camions?|deux-roues)\s+"
                 r"(?:volée?s?|fracturée?s?|forcée?s?|dépouillée?s?|vandalisée?s?|dégradée?s?|incendiée?s?|brûlée?s?"
                 r"|visitée?s?)\b",
                 unless=(BURGLARY,),
@@ -571,7 +573,7 @@ RULES: tuple[Rule, ...] = (
             words(
                 "mineurs, dégradations, graffitis, rodéos", "délinquance juvénile", "délinquance des mineurs",
                 "mineur délinquant", "bande de jeunes", "groupe de jeunes", "rassemblement de jeunes",
-                "jeunes du quartier", "adolescent", "adolescente", "ados", "collégien", "lycéen", "graffiti",
+                "jeunes du quartier", "graffiti",
                 "graffitis", "tag", "tagueur", "tagué", "taguée", "vandalisme", "vandale", "vandalisé",
                 "vandalisée", "mobilier urbain", "abribus", "incivilité", "rixe", "bagarre", "harcèlement scolaire",
                 "rodéo", "rodéo urbain", "rodéo motorisé", "pétard", "mortier d'artifice",
@@ -601,11 +603,12 @@ RULES: tuple[Rule, ...] = (
                 "escroquerie", "arnaque", "hameçonnage", "phishing", "agression", "homicide", "meurtre",
             ),
             words(
-                "événements, chaleur (sauf quand le message parle de cambriolages)", "festival", "feria",
+                "événements, chaleur, adolescents (sauf quand le message parle de cambriolages)", "festival", "feria",
                 "féria", "concert", "fête de la musique", "fête foraine", "fête votive", "fête du village",
                 "carnaval", "marché de noël", "brocante", "vide-grenier", "match", "feu d'artifice",
                 "feux d'artifice", "manifestation", "cérémonie", "commémoration", "défilé", "course cycliste",
-                "marathon", "braderie", "canicule", "fortes chaleurs", "animal", "animaux",
+                "marathon", "braderie", "canicule", "fortes chaleurs", "animal", "animaux", "adolescent",
+                "adolescente", "ados", "collégien", "lycéen",
                 unless=(BURGLARY,),
             ),
         ),
