@@ -185,7 +185,32 @@ SCHEMAS: dict[str, Schema] = {
             "published_at": TIME,
         }
     ),
-    "Finding": obj({"rule": TEXT, "message": TEXT}, {"excerpt": STRING}),
+    "Finding": obj(
+        {"rule": TEXT, "message": TEXT},
+        {"excerpt": STRING, "field": {**STRING, "description": "Champ concerné (vérification d'une composition)."}},
+    ),
+    "AdviceList": obj(
+        {
+            "items": array(obj({"id": TEXT, "text": TEXT}), minItems=1),
+            "revision": COUNT,
+            "updated_by": nullable(STRING),
+            "updated_at": nullable(TIME),
+        },
+        description="Conseils que le composeur d'alerte propose ; `revision` 0 : la liste de départ.",
+    ),
+    "AlertComposition": obj(
+        {
+            "offence_type": enum(OFFENCE_TYPES),
+            "communes": array(obj({"insee": TEXT, "name": TEXT}), minItems=1),
+            "when": obj(
+                {"kind": enum(["night", "today", "hours", "date"])},
+                {"start": STRING, "end": STRING, "date": STRING},
+            ),
+            "advice": obj({"id": TEXT, "text": TEXT}),
+            "sentence": nullable(STRING),
+        },
+        description="Les champs d'une alerte composée, tels qu'envoyés (le conseil avec son texte d'alors).",
+    ),
     "ChannelOutcome": CHANNEL,
     "Channels": obj(
         {},
@@ -218,6 +243,7 @@ SCHEMAS: dict[str, Schema] = {
             "text": nullable(STRING),
             "offence_type": nullable(STRING),
             "findings": nullable(array(ref("Finding"))),
+            "composition": nullable(ref("AlertComposition")),
             "delivery": nullable(ref("LogDelivery")),
         }
     ),
