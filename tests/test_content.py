@@ -199,7 +199,7 @@ def test_the_otv_page_of_an_unknown_commune_is_a_404(client: Any) -> None:
 
 def test_each_zones_date_limits_are_the_numbers_its_rules_state(client: Any) -> None:
     for rules in client.http.get("/content/otv").json_body["zones"]:
-        text, limits = " ".join(rules["rules"]), rules["limits"]
+        text, limits = plain(" ".join(rules["rules"])), rules["limits"]
         assert f"{limits['earliest_days_before']} jours" in text
         assert f"{limits['max_absence_months']} mois" in text
         if limits["latest_days_before"] == 1:
