@@ -9,6 +9,7 @@ from chalicelib.openapi.build import (
     BOOL,
     COUNT,
     HTTPS,
+    NUMBER,
     SCHEMAS,
     STRING,
     TEXT,
@@ -457,6 +458,39 @@ def operators(components: dict[str, Schema]) -> Paths:
                 tag="operators",
                 errors=(409,),
                 body=model("advice:AdviceListBody", components),
+                operator=True,
+            )
+        },
+        "/admin/metrics": {
+            "get": op(
+                "Indicateurs de la dernière heure (administrateurs, environnement local)",
+                answer(
+                    200,
+                    obj(
+                        {
+                            "source": {"const": "process"},
+                            "since": TIME,
+                            "until": TIME,
+                            "metrics": array(
+                                obj(
+                                    {"name": TEXT, "unit": enum(["Count", "Milliseconds"])},
+                                    {
+                                        "sum": NUMBER,
+                                        "count": COUNT,
+                                        "mean": NUMBER,
+                                        "p95": NUMBER,
+                                        "max": NUMBER,
+                                        "by": array(obj({"dimensions": mapping(STRING, "Valeur par dimension")})),
+                                    },
+                                )
+                            ),
+                        }
+                    ),
+                ),
+                id="readOperationsMetrics",
+                tag="operators",
+                errors=(400, 404),
+                params=(query("minutes", {"type": "integer", "minimum": 1, "maximum": 180, "default": 60}, "Durée"),),
                 operator=True,
             )
         },
