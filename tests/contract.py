@@ -14,7 +14,7 @@ import copy
 import json
 import re
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,6 +66,7 @@ class Contract:
         self.formats = FormatChecker(formats=())
         self.formats.checks("date-time", raises=ValueError)(_date_time)
         self.formats.checks("uri")(_uri)
+        self.formats.checks("date", raises=ValueError)(lambda v: not isinstance(v, str) or bool(date.fromisoformat(v)))
         self.validator_class = Draft202012Validator
         self.routes = sorted(
             ((_template_regex(path), path) for path in self.document["paths"]),

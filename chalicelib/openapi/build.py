@@ -250,7 +250,10 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Subscription": obj({"id": TEXT, "department": ref("DepartmentCode")}, {"subscribed": BOOL}),
-    "Source": obj({"title": TEXT, "publisher": TEXT, "url": HTTPS}),
+    "Source": obj(
+        {"title": TEXT, "publisher": TEXT, "url": HTTPS},
+        {"checked": {"type": "string", "format": "date", "description": "Date de la dernière vérification"}},
+    ),
     "PhoneNumber": obj(
         {
             "number": TEXT,

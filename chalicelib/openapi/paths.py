@@ -468,7 +468,7 @@ def operators(components: dict[str, Schema]) -> Paths:
                     200,
                     obj(
                         {
-                            "source": {"const": "process"},
+                            "source": {"type": "string", "const": "process"},
                             "since": TIME,
                             "until": TIME,
                             "metrics": array(
@@ -480,7 +480,18 @@ def operators(components: dict[str, Schema]) -> Paths:
                                         "mean": NUMBER,
                                         "p95": NUMBER,
                                         "max": NUMBER,
-                                        "by": array(obj({"dimensions": mapping(STRING, "Valeur par dimension")})),
+                                        "by": array(
+                                            obj(
+                                                {"dimensions": mapping(STRING, "Valeur par dimension")},
+                                                {
+                                                    "sum": NUMBER,
+                                                    "count": COUNT,
+                                                    "mean": NUMBER,
+                                                    "p95": NUMBER,
+                                                    "max": NUMBER,
+                                                },
+                                            )
+                                        ),
                                     },
                                 )
                             ),
@@ -575,6 +586,10 @@ def otv_information(page: dict[str, Schema]) -> Schema:
                                 "latest_days_before": {**COUNT, "description": "Inscription au plus tard (jours)"},
                                 "min_absence_days": {**COUNT, "description": "Absence minimale (jours)"},
                                 "max_absence_months": {**COUNT, "description": "Absence maximale (mois)"},
+                            },
+                            {
+                                "home_types": array(enum(["maison", "appartement", "commerce"])),
+                                "residences": array(enum(["principale", "secondaire"])),
                             },
                             description="Les limites de dates que POST /otv/form applique dans cette zone",
                         ),
