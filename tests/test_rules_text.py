@@ -76,3 +76,20 @@ def test_the_prepared_text_keeps_the_length_of_its_lower_case() -> None:
 def test_redaction_reads_through_invisible_characters() -> None:
     masked = redact("Voiture AB-\u2060123-CD à Sète")
     assert "123" not in masked and "[masqué]" in masked
+
+
+@pytest.mark.parametrize(
+    ("spelt", "rule"),
+    [
+        ("Individu s u s p e c t à Agde", "suspicion"),
+        ("Saisie de d.r.o.g.u.e à Sète", "off_topic"),
+        ("R-O-D-E-U-R signalé", "suspicion"),
+    ],
+)
+def test_a_word_spelt_out_letter_by_letter_is_read_as_the_word(spelt: str, rule: str) -> None:
+    assert rule in rule_ids(spelt)
+
+
+def test_single_letter_words_are_not_glued_to_their_neighbours() -> None:
+    assert text.prepare("Il y a à Sète 3 maisons, secteur A B").shown == "Il y a à Sète 3 maisons, secteur A B"
+    assert text.prepare("s u s p e c t à Agde").shown == "suspect à Agde"

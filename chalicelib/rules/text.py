@@ -7,7 +7,8 @@
 - NFKC folds compatibility forms (full-width letters, ligatures ﬁ, superscripts);
 - letters of another alphabet that look like Latin ones (Cyrillic « е », « о », Greek « Ο »…) are
   read as the Latin letter they imitate; the foreign-script rule refuses the text all the same;
-- typographic apostrophes, dashes and spaces become their plain form; « œ », « æ » are spelt out.
+- typographic apostrophes, dashes and spaces become their plain form; « œ », « æ » are spelt out;
+- a word spelt out letter by letter (« s u s p e c t », « d.r.o.g.u.e ») is read as the word.
 
 Accents are KEPT: the rules' words carry their accents and an accented letter of a rule also
 matches the bare letter (operators who type without accents), never the reverse, so « incendie »
@@ -48,6 +49,10 @@ _PLAIN = str.maketrans(
 _EMOJI_JOINERS = frozenset("\u200d")  # zero-width joiner inside an emoji sequence (👨‍👩‍👧)
 _TAGS = range(0xE0020, 0xE0080)  # tag characters of subdivision flags (🏴 + tags)
 _SPACES = re.compile(r"\s+")
+_PIECES = re.compile(r"[^\W\d_]+|.", re.DOTALL)
+_SEPARATORS = frozenset(" .-_*/")
+_MAYBE_SPELT_OUT = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*/]){3}[^\W\d_]")
+_SINGLE_WORDS = frozenset("àaAÀyY")  # single letters that are words of their own
 _NOT_LATIN_LETTER = regex.compile(r"[^\P{L}\p{Latin}]")
 
 
@@ -95,7 +100,39 @@ def prepare(text: str) -> Prepared:
     text = "".join(ch for ch in normalize_text(text) if unicodedata.category(ch) != "Cf")
     text = unicodedata.normalize("NFKC", text).translate(_CONFUSABLES)
     text = unicodedata.normalize("NFC", text).translate(_PLAIN)
-    return Prepared(_SPACES.sub(" ", text))
+    text = _SPACES.sub(" ", text)
+    return Prepared(_join_spelt_out(text))
+
+
+def _join_spelt_out(text: str) -> str:
+    """« s u s p e c t » → « suspect »: four or more single letters, each followed by the same
+    separator, become one word (one pass over the pieces of the text)."""
+    if not _MAYBE_SPELT_OUT.search(text):
+        return text
+    pieces = _PIECES.findall(text)
+    out: list[str] = []
+    index = 0
+    while index < len(pieces):
+        end = index
+        while (
+            end + 2 < len(pieces)
+            and len(pieces[end]) == 1
+            and pieces[end].isalpha()
+            and pieces[end + 1] in _SEPARATORS
+            and pieces[end + 1] == pieces[index + 1]
+            and len(pieces[end + 2]) == 1
+            and pieces[end + 2].isalpha()
+        ):
+            end += 2
+        if end > index and pieces[end] in _SINGLE_WORDS:  # « s u s p e c t à Agde »
+            end -= 2
+        if end - index >= 6:  # at least four letters
+            out.append("".join(pieces[index : end + 1 : 2]))
+            index = end + 1
+        else:
+            out.append(pieces[index])
+            index += 1
+    return "".join(out)
 
 
 def _pictographic(before: str, after: str) -> bool:
