@@ -47,4 +47,4 @@ def test_an_adversarial_2000_character_text_is_checked_in_under_20_ms(name: str)
     text = report.adversarial_texts()[name]
     assert len(text) == 2000
     # CPU time, best of 9 runs; measured again (up to 3 times) when the shared machine is busy
-    assert min(report.check_time_ms(text) for _ in range(3)) < report.TARGET_MS
+    assert any(report.check_time_ms(text) < report.TARGET_MS for _ in range(3))
