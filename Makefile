@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 INFRA_VENV := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install infra-tools run test check lint format bench data package deploy-rehearsal clean chromium openapi
+.PHONY: install infra-tools run test check lint format bench rules-report data package deploy-rehearsal clean chromium openapi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ openapi: install
 
 bench: install
 	$(BIN)/python -m tools.bench
+
+# Precision and recall of each content rule on tests/fixtures/alert_corpus.jsonl, adversarial timings.
+rules-report: install
+	$(BIN)/python -m tools.bench rules
 
 # `make data`: check the search data of DATA_DIR (or DATA_SOURCE) and build it into DATA_OUT with its
 # index and manifest. With official files (ZONES=, COMPETENCE=, ANNUAIRE=) it validates them and
