@@ -5,10 +5,14 @@ from typing import Any
 from chalicelib.typography import french, plain
 
 
-def test_health_is_ok(client: Any) -> None:
+def test_health_is_ok_and_dates_the_search_data(client: Any) -> None:
     response = client.http.get("/health")
     assert response.status_code == 200
-    assert response.json_body == {"status": "ok"}
+    body = response.json_body
+    assert body["status"] == "ok"
+    assert body["data"]["units_updated"] == "2022-01-04"  # the newest record of the shared open data
+    assert body["data"]["official_zones"] == ["75", "77", "92", "93", "94", "95"]
+    assert body["data"]["ministry_competence"] is False and body["data"]["built_at"] is None  # not built by make data
 
 
 def test_departments_lists_101_with_corsica_and_the_drom(client: Any) -> None:

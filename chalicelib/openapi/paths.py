@@ -79,7 +79,37 @@ def public() -> Paths:
         "/health": {
             "get": op(
                 "État du service",
-                answer(200, obj({"status": {"type": "string", "const": "ok"}}), name="Health"),
+                answer(
+                    200,
+                    obj(
+                        {"status": {"type": "string", "const": "ok"}},
+                        {
+                            "data": obj(
+                                {
+                                    "units_updated": {
+                                        **nullable({"type": "string", "format": "date"}),
+                                        "description": "Mise à jour la plus récente des fiches des unités (annuaire "
+                                        "Service-Public.fr)",
+                                    },
+                                    "official_zones": {
+                                        **array(ref("DepartmentCode")),
+                                        "description": "Départements dont la zone police/gendarmerie est officielle",
+                                    },
+                                    "ministry_competence": {
+                                        **BOOL,
+                                        "description": "Le fichier de compétence territoriale du ministère est utilisé",
+                                    },
+                                    "built_at": {
+                                        **nullable(TIME),
+                                        "description": "Date de préparation des données par `make data`",
+                                    },
+                                },
+                                description="Les données de la recherche des brigades et leur date",
+                            )
+                        },
+                    ),
+                    name="Health",
+                ),
                 id="getHealth",
                 tag="public",
                 aws=False,
