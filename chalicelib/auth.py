@@ -46,6 +46,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "accounts:reset-mfa": frozenset({"chief", ADMIN}),
     "accounts:remove": frozenset({"chief", ADMIN}),
     "audit:read": frozenset({ADMIN}),
+    "advice:read": frozenset({"corg-any", OPP, ADMIN}),
+    "advice:edit": frozenset({OPP, ADMIN}),
+    "metrics:read": frozenset({ADMIN}),
 }
 # Actions that change something: `authorize_write` re-checks them against Cognito.
 WRITES = frozenset(action for action in ACTIONS if not action.endswith((":read", ":check", ":count")))
@@ -101,6 +104,8 @@ _FORBIDDEN = {
     "subscribers": "Les alertes sont réservées aux chefs de quart des CORG.",
     "accounts": "La gestion des comptes est réservée aux administrateurs et aux chefs de CORG.",
     "audit": "Le journal des comptes est réservé aux administrateurs.",
+    "advice": "La liste des conseils des alertes est tenue par l'OPP du GGD34.",
+    "metrics": "Les indicateurs d'exploitation sont réservés aux administrateurs.",
 }
 
 

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from chalicelib import aws, throttle
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError, field_error
+from chalicelib.observability import metric
 from chalicelib.validation import Body
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def login(username: str, password: str, *, client: str = "unknown") -> dict[str,
             if aws.error_code(exc) not in _CREDENTIALS_REFUSED:
                 raise
             log.info("login refused")
+            metric("LoginFailures")
             _wait_until(started + get_settings().login_failure_seconds)
             raise AppError("bad_credentials") from None
         return _outcome(cognito, answer, username, reserved, mfa_done=False)

@@ -1,4 +1,4 @@
-"""Opération Tranquillité Vacances: the registration form (blank or pre-filled PDF, never stored).
+"""Opération tranquillité vacances: the registration form (blank or pre-filled PDF, never stored).
 
 The form asks what CONTENT.md lists: identity and contact details, the home's address and type,
 the dates of absence, the alarm, key holders, a contact person, how to reach the applicant, remarks.
@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 from pydantic_core.core_schema import ValidationInfo
 
 from chalicelib import otv_pdf
+from chalicelib.observability import metric
 from chalicelib.validation import Body, clean_text
 
 if TYPE_CHECKING:
@@ -146,14 +147,17 @@ def blank_form() -> bytes:
 
 def filled_form(form: OtvForm) -> bytes:
     """The form pre-filled with what the citizen typed, with the rules of the commune's zone and the
-    unit serving it. Dates the zone's rules refuse are a 400 naming the field (zone unknown: dates
-    either rule set allows pass)."""
+    unit serving it. Premises or dates the zone's rules refuse are a 400 naming the field (zone
+    unknown: what either rule set allows passes)."""
     from chalicelib import otv_rules
     from chalicelib.errors import AppError
 
     commune = commune_of(form)
     zone = commune["zone"] if commune else otv_rules.UNKNOWN
-    problems = otv_rules.date_problems(zone, departure=form.departure_date, return_date=form.return_date, today=today())
+    problems = otv_rules.premises_problems(zone, home_type=form.home_type, residence=form.residence)
+    problems += otv_rules.date_problems(
+        zone, departure=form.departure_date, return_date=form.return_date, today=today()
+    )
     if problems:
         raise AppError("validation_error", problems[0]["message"], errors=problems)
     return otv_pdf.form(form, commune)
@@ -182,6 +186,7 @@ def commune_of(form: OtvForm) -> dict[str, Any] | None:
 
 # --- Seasonal reminders ---------------------------------------------------------------------------
 
+DATASET_WARNING_DAYS = 180  # warn this long before the school calendar's data runs out
 REMINDER_AUTHOR = "planificateur-otv"  # the author the alert log and the feed record
 ONLINE_PROCEDURE_URL = "https://www.service-public.fr/particuliers/vosdroits/R43241"
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -195,10 +200,14 @@ def send_due_reminders(*, today: date) -> list[str]:
     """Send the OTV reminder of every period starting in `OTV_REMINDER_DAYS` days or less, once per
     period: a prevention push (national, or to each département of the period's zone, each once)
     and a feed item. Returns the ids of the periods reminded now. Periods whose dates are still to confirm
-    are skipped with a warning: the gendarmerie never publishes a date it has not checked."""
+    are skipped with a warning (hand-added periods only: the official dataset's are confirmed)."""
     from chalicelib import holidays
     from chalicelib.config import get_settings
 
+    if holidays.dataset_end() < today + timedelta(days=DATASET_WARNING_DAYS):
+        log.warning(
+            "OTV reminders: the school calendar ends on %s: upgrade vacances-scolaires-france", holidays.dataset_end()
+        )
     sent = []
     for period in holidays.due(holidays.calendar(), today=today, days_before=get_settings().otv_reminder_days):
         if period.to_confirm:
@@ -214,25 +223,28 @@ def event_date(timestamp: str) -> date:
 
 
 def reminder_push_text(period: holidays.Period) -> str:
-    return (
+    from chalicelib.typography import french
+
+    return french(
         f"{period.name}{_zone_suffix(period)} le {french_day(period.start)} : pensez à l'Opération "
-        "Tranquillité Vacances, inscription à votre brigade ou en ligne."
+        "tranquillité vacances, en ligne, à la brigade ou au commissariat."
     )
 
 
 def reminder_feed_item(period: holidays.Period) -> feed.FeedItemBody:
     from chalicelib import feed
+    from chalicelib.typography import french
 
     name = period.name[0].lower() + period.name[1:]
     body = (
         f"Les {name} commencent le {french_day(period.start, year=True)}{_zone_suffix(period, long=True)}. "
         "Pendant votre absence, gendarmes ou policiers peuvent surveiller gratuitement votre logement ou votre "
-        "commerce. Inscrivez-vous en ligne sur service-public.fr ou à votre brigade ou votre commissariat : en "
+        "commerce. Inscrivez-vous en ligne sur service-public.fr, à la brigade ou au commissariat : en "
         "zone gendarmerie jusqu'à la veille du départ, en zone police au plus tard 3 jours avant. Et n'annoncez "
         "pas votre départ sur les réseaux sociaux."
     )
-    title = f"{period.name}{_zone_suffix(period)} : pensez à l'Opération Tranquillité Vacances"
-    return feed.FeedItemBody(title=title, body=body, kind="otv", link=ONLINE_PROCEDURE_URL)
+    title = f"{period.name}{_zone_suffix(period)} : pensez à l'Opération tranquillité vacances"
+    return feed.FeedItemBody(title=french(title), body=french(body), kind="otv", link=ONLINE_PROCEDURE_URL)
 
 
 def french_day(day: date, *, year: bool = False) -> str:
@@ -245,7 +257,8 @@ def french_day(day: date, *, year: bool = False) -> str:
 def _zone_suffix(period: holidays.Period, *, long: bool = False) -> str:
     if period.zone in (None, "all"):
         return ""
-    return f" pour la zone {period.zone}" if long else f" (zone {period.zone})"
+    zones = "zones" if " et " in period.zone else "zone"
+    return f" pour la {zones} {period.zone}".replace("la zones", "les zones") if long else f" ({zones} {period.zone})"
 
 
 def _remind(period: holidays.Period) -> bool:
@@ -267,7 +280,9 @@ def _remind(period: holidays.Period) -> bool:
             departments=None if code is None else [code],
             push_id=push_id,
         )
-        sent |= _once(f"{key}#{code or feed.NATIONAL_LOG}", period, push)
+        if _once(f"{key}#{code or feed.NATIONAL_LOG}", period, push):
+            metric("RemindersSent")
+            sent = True
     sent |= _once(f"{key}#feed", period, partial(feed.publish, reminder_feed_item(period), author=REMINDER_AUTHOR))
     if sent:
         log.info("OTV reminder sent", extra={"period": period.id, "audiences": len(period.departments) or "national"})

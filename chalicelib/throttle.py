@@ -200,6 +200,9 @@ def _condition_failed(error: Exception) -> bool:
 
 
 def _too_many(wait: int) -> AppError:
+    from chalicelib.observability import metric
+
+    metric("LoginThrottled")
     wait = max(1, int(wait))
     when = f"{wait} seconde{'s' if wait > 1 else ''}" if wait < 120 else f"{(wait + 59) // 60} minutes"
     return AppError(

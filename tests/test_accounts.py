@@ -90,6 +90,7 @@ WRITES = [
     ("POST", "/opp/feed", {"title": "Partir serein", "body": "Inscrivez-vous à l'OTV avant de partir.", "kind": "otv"}),
     ("DELETE", "/opp/feed/" + "0" * 32, None),
     ("POST", "/opp/prevention-push", {"text": "Bientôt les vacances : pensez à l'opération tranquillité vacances."}),
+    ("PUT", "/opp/alert-advice", {"items": [{"id": "volets", "text": "Fermez vos volets."}], "revision": 0}),
     ("POST", "/admin/accounts", {"username": "corg34.martin", "group": "corg-34"}),
     ("POST", "/admin/accounts/corg-74/disable", {}),
     ("POST", "/admin/accounts/corg-74/enable", {}),
@@ -107,7 +108,7 @@ def test_the_list_of_writes_covers_every_operator_write_route() -> None:
         for path, operations in document()["paths"].items()
         for method, operation in operations.items()
         if operation.get("security")
-        and method in ("post", "delete")
+        and method in ("post", "put", "delete")
         and not path.startswith("/me/")
         and path != "/corg/alerts/check"
     }

@@ -24,6 +24,7 @@ VALID_BODIES = {
     "/corg/alerts/check": {"text": "Annecy : cambriolages de maisons en fin de journée."},
     "/opp/feed": {"title": "Partir serein", "body": "Inscrivez-vous à l'OTV avant de partir.", "kind": "otv"},
     "/opp/prevention-push": {"text": "Bientôt les vacances : pensez à l'opération tranquillité vacances."},
+    "/opp/alert-advice": {"items": [{"id": "volets", "text": "Fermez vos volets."}], "revision": 0},
     "/admin/accounts": {"username": "corg74.martin", "group": "corg-74"},
     "/me/mfa": {"access_token": "x" * 40},
     "/me/mfa/confirm": {"access_token": "x" * 40, "code": "123456"},
@@ -51,7 +52,7 @@ def secured_operations() -> list[tuple[str, str]]:
 
 def request(client: Any, method: str, template: str, headers: dict[str, str]) -> Any:
     path = CONCRETE_PATHS.get(template, template) + QUERIES.get((method, template), "")
-    body = json.dumps(VALID_BODIES.get(template, {})) if method == "POST" else None
+    body = json.dumps(VALID_BODIES.get(template, {})) if method in ("POST", "PUT") else None
     return client.http.request(method, path, headers={"Content-Type": "application/json", **headers}, body=body)
 
 
@@ -69,19 +70,30 @@ def bearer(token: str) -> dict[str, str]:
 
 
 OPERATIONS = secured_operations()
-CORG_ON_74 = [op for op in OPERATIONS if op[1].startswith("/corg/") and op[1] != "/corg/alerts/check"]
+SHARED = [("GET", "/corg/alert-advice")]  # the composer's advice list: every operator reads it
+NOT_SCOPED = ["/corg/alerts/check", "/corg/alert-advice"]
+CORG_ON_74 = [op for op in OPERATIONS if op[1].startswith("/corg/") and op[1] not in NOT_SCOPED]
 OPP_ONLY = [op for op in OPERATIONS if op[1].startswith("/opp/")]
-CORG_ONLY = [op for op in OPERATIONS if op[1].startswith("/corg/")]
-ACCOUNTS = [op for op in OPERATIONS if op[1].startswith("/admin/")]
+CORG_ONLY = [op for op in OPERATIONS if op[1].startswith("/corg/") and op not in SHARED]
+ADMIN_ONLY = [("GET", "/admin/metrics")]
+ACCOUNTS = [op for op in OPERATIONS if op[1].startswith("/admin/") and op not in ADMIN_ONLY]
 CHIEF_ON_74 = [op for op in ACCOUNTS if op[1] != "/admin/audit"]
 OWN = [op for op in OPERATIONS if op[1].startswith("/me/")]  # any signed-in operator, for itself
 GROUP_GUARDED = [op for op in OPERATIONS if op not in OWN]
 
 
 def test_the_matrix_covers_every_operator_route() -> None:
-    assert len(OPERATIONS) == 18
-    assert set(OPERATIONS) == {*CORG_ONLY, *OPP_ONLY, *ACCOUNTS, *OWN}
+    assert len(OPERATIONS) == 21
+    assert set(OPERATIONS) == {*CORG_ONLY, *OPP_ONLY, *SHARED, *ADMIN_ONLY, *ACCOUNTS, *OWN}
     assert len(ACCOUNTS) == 8 and len(OWN) == 2
+
+
+@pytest.mark.parametrize(("method", "path"), SHARED)
+@pytest.mark.parametrize("operator", ["corg-34", "corg-74", "opp-ggd34"])
+def test_every_operator_reads_the_advice_list(
+    client: Any, auth_header: Headers, method: str, path: str, operator: str
+) -> None:
+    assert request(client, method, path, auth_header(operator)).status_code == 200
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
@@ -176,6 +188,14 @@ def test_the_chief_of_74_would_not_be_refused(client: Any, method: str, path: st
     token = forge_token(**{"cognito:username": "chef-74", "cognito:groups": ["corg-74", "corg-74-chef"]})
     response = request(client, method, path, bearer(token))
     assert response.status_code not in (401, 403), response.json_body
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ONLY)
+@pytest.mark.parametrize("operator", ["corg-34", "opp-ggd34"])
+def test_only_administrators_read_the_operations_figures(
+    client: Any, aws_faults: AwsFaults, auth_header: Headers, method: str, path: str, operator: str
+) -> None:
+    assert "administrateurs" in refused(client, aws_faults, auth_header(operator), method, path)
 
 
 @pytest.mark.parametrize(("method", "path"), GROUP_GUARDED)

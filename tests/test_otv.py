@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from chalicelib import departements, holidays, otv, rules
 from chalicelib.models import AlertLogEntry
+from chalicelib.typography import french, plain
 
 PDF_HEADERS = {"Content-Type": "application/json", "Accept": "application/pdf"}
 
@@ -63,7 +64,7 @@ def test_the_blank_form_is_a_searchable_a4_pdf_with_every_field(client: Any) -> 
     assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
     text = pdf_text(response.body)
     for label in (
-        "Opération Tranquillité Vacances", "Nom :", "Prénom :", "Téléphone :", "Adresse :", "Code postal :",
+        "Opération tranquillité vacances", "Nom :", "Prénom :", "Téléphone :", "Adresse :", "Code postal :",
         "Maison", "Appartement", "Commerce", "Date de départ :", "Date de retour :", "alarme",
         "Personnes ayant les clés ou autorisées à entrer", "Personne à contacter", "Pour vous joindre",
         "Véhicule laissé sur place", "Animaux", "Lumières sur programmateur", "Autres remarques",
@@ -169,6 +170,39 @@ AVON = {"commune": "Avon", "postal_code": "77210"}
 GRAVON = {"commune": "Gravon", "postal_code": "77118"}
 
 
+def test_in_the_police_zone_a_shop_is_pointed_to_the_closure_scheme(client: Any) -> None:
+    response = post_form(client, a_form(**AVON, **dates(20, 10), home_type="commerce"))
+    assert response.status_code == 400
+    [error] = [e for e in response.json_body["errors"] if e["field"] == "home_type"]
+    assert "Opération tranquillité entreprises et commerces" in plain(error["message"])
+    assert "commissariat" in error["message"]
+
+
+def test_in_the_police_zone_otv_is_for_the_main_home_only(client: Any) -> None:
+    response = post_form(client, a_form(**AVON, **dates(20, 10), residence="secondaire"))
+    assert response.status_code == 400
+    [error] = [e for e in response.json_body["errors"] if e["field"] == "residence"]
+    assert (
+        plain(error["message"])
+        == "En zone police, l'Opération tranquillité vacances ne concerne que la résidence principale."
+    )
+    assert post_form(client, a_form(**AVON, **dates(20, 10), residence="principale")).status_code == 200
+
+
+def test_in_the_gendarmerie_zone_a_shop_a_second_home_and_four_months_are_accepted(client: Any) -> None:
+    form = a_form(**GRAVON, **dates(20, 122), home_type="commerce", residence="secondaire")
+    assert post_form(client, form).status_code == 200
+
+
+def test_a_four_month_absence_is_refused_in_the_police_zone_in_french(client: Any) -> None:
+    response = post_form(client, a_form(**AVON, **dates(20, 122)))
+    assert response.status_code == 400
+    assert any(
+        e["field"] == "return_date" and plain(e["message"]) == "En zone police, l'absence ne peut pas dépasser 3 mois."
+        for e in response.json_body["errors"]
+    )
+
+
 @pytest.mark.parametrize(
     ("where", "when", "field", "message"),
     [
@@ -185,7 +219,7 @@ def test_the_dates_follow_the_rules_of_the_communes_zone(
 ) -> None:
     response = post_form(client, a_form(**where, **when))
     assert response.status_code == 400
-    assert any(e["field"] == field and message in e["message"] for e in response.json_body["errors"])
+    assert any(e["field"] == field and message in plain(e["message"]) for e in response.json_body["errors"])
 
 
 @pytest.mark.parametrize(
@@ -247,7 +281,7 @@ def test_each_invalid_field_is_a_400_naming_it(client: Any, field: str, value: A
     response = post_form(client, a_form(**{field: value}))
     assert response.status_code == 400
     errors = response.json_body["errors"]
-    assert any(e["field"] == field and message in e["message"] for e in errors), errors
+    assert any(e["field"] == field and message in plain(e["message"]) for e in errors), errors
 
 
 def test_return_must_follow_departure(client: Any) -> None:
@@ -265,7 +299,7 @@ def test_an_absence_may_last_12_months_but_not_a_day_more(client: Any) -> None:
     assert post_form(client, a_form(departure_date=str(departure), return_date=str(a_year_later))).status_code == 200
     too_long = post_form(client, a_form(departure_date=str(departure), return_date=str(a_year_later + timedelta(1))))
     assert too_long.status_code == 400
-    assert too_long.json_body["errors"][0]["message"] == "L'absence ne peut pas dépasser 12 mois."
+    assert plain(too_long.json_body["errors"][0]["message"]) == "L'absence ne peut pas dépasser 12 mois."
 
 
 @pytest.mark.parametrize(
@@ -311,17 +345,25 @@ def a_zone_c_period(monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> holida
     return period
 
 
+METROPOLITAN = [code for zone in "ABC" for code in departements.in_school_zone(zone)]
+
+
 def test_the_christmas_reminder_fires_once_10_days_before_and_never_again(
     client: Any, published: Callable[[str | None], list[dict[str, Any]]]
 ) -> None:
     fire(client, "2026-12-08")  # the day before the reminder day
-    assert published(None) == [] and feed_items(client) == []
+    assert published("34") == [] and feed_items(client) == []
 
     fire(client, "2026-12-09")  # 10 days before Saturday 19 December
-    [push] = published(None)
-    assert push["message"]["default"] == (
-        "Vacances de Noël le samedi 19 décembre : pensez à l'Opération Tranquillité Vacances, "
-        "inscription à votre brigade ou en ligne."
+    # to every département of zones A, B and C (the dataset's); not Corsica nor overseas, not national
+    assert {code: len(published(code)) for code in departements.CODES} == {
+        code: int(code in METROPOLITAN) for code in departements.CODES
+    }
+    assert published(None) == []
+    [push] = published("34")
+    assert push["message"]["default"] == french(
+        "Vacances de Noël le samedi 19 décembre : pensez à l'Opération tranquillité vacances, "
+        "en ligne, à la brigade ou au commissariat."
     )
     assert push["attributes"]["AWS.SNS.MOBILE.APNS.COLLAPSE_ID"] == "prevention-nationale"
     [item] = feed_items(client)
@@ -330,13 +372,36 @@ def test_the_christmas_reminder_fires_once_10_days_before_and_never_again(
 
     fire(client, "2026-12-09")  # the schedule fires twice the same day
     fire(client, "2026-12-10")  # the day after
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1 and len(published("59")) == 1
     assert len(feed_items(client)) == 1
+
+
+def test_the_zone_c_winter_reminder_of_2027_is_sent_once_on_its_days_to_zone_c_only(
+    client: Any, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    zone_c = departements.in_school_zone("C")
+    fire(client, "2027-01-26")  # 11 days before Saturday 6 February 2027
+    assert all(published(code) == [] for code in departements.CODES)
+    fire(client, "2027-01-27")  # 10 days before
+    assert {code: len(published(code)) for code in departements.CODES} == {
+        code: int(code in zone_c) for code in departements.CODES
+    }
+    assert {"75", "77", "92", "93", "94", "95", "34", "31"} <= set(zone_c)
+    assert plain(published("34")[0]["message"]["default"]).startswith("Vacances d'hiver (zone C) le samedi 6 février :")
+    [item] = feed_items(client)
+    assert item["title"] == french("Vacances d'hiver (zone C) : pensez à l'Opération tranquillité vacances")
+    for day in ("2027-01-28", "2027-02-05", "2027-02-06"):  # the next days, the eve, the first day
+        fire(client, day)
+    assert all(len(published(code)) == 1 for code in zone_c)
+    assert len([i for i in feed_items(client) if "zone C" in i["title"]]) == 1
+    # meanwhile zone A's own reminder came on its days (10 days before 13 February), zone B's not yet
+    assert all(len(published(code)) == 1 for code in departements.in_school_zone("A"))
+    assert all(published(code) == [] for code in departements.in_school_zone("B"))
 
 
 def test_the_reminder_is_logged_with_the_scheduler_as_author(client: Any) -> None:
     fire(client, "2026-12-09")
-    [entry] = AlertLogEntry.query("national")
+    [entry] = AlertLogEntry.query("34")
     assert (entry.kind, entry.sent_by, entry.delivery_status) == ("prevention", "planificateur-otv", "published")
     [published_item] = AlertLogEntry.query("feed")
     assert (published_item.kind, published_item.sent_by) == ("feed_published", "planificateur-otv")
@@ -346,9 +411,9 @@ def test_a_day_the_schedule_missed_is_caught_up_before_the_start(
     client: Any, published: Callable[[str | None], list[dict[str, Any]]]
 ) -> None:
     fire(client, "2026-12-18")
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1
     fire(client, "2026-12-19")  # the holidays have started: nothing more
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1
 
 
 def test_nothing_is_sent_once_the_holidays_have_started(
@@ -356,7 +421,7 @@ def test_nothing_is_sent_once_the_holidays_have_started(
 ) -> None:
     fire(client, "2026-12-19")
     fire(client, "2026-12-25")
-    assert published(None) == [] and feed_items(client) == []
+    assert published("34") == [] and feed_items(client) == []
 
 
 def test_a_zone_period_pushes_to_that_zones_departements_only_without_touching_their_alerts(
@@ -369,11 +434,11 @@ def test_a_zone_period_pushes_to_that_zones_departements_only_without_touching_t
         expected = 1 if code in period.departments else 0
         assert len(published(code)) == expected, code
     push = published("34")[0]
-    assert push["message"]["default"].startswith("Vacances d'hiver (zone C) le samedi 9 février :")
+    assert plain(push["message"]["default"]).startswith("Vacances d'hiver (zone C) le samedi 9 février :")
     assert push["attributes"]["AWS.SNS.MOBILE.APNS.COLLAPSE_ID"] == "prevention-nationale"  # not "alerte-34"
     assert push["message"]["APNS"]["kind"] == "prevention"
     [item] = feed_items(client)
-    assert item["title"] == "Vacances d'hiver (zone C) : pensez à l'Opération Tranquillité Vacances"
+    assert item["title"] == french("Vacances d'hiver (zone C) : pensez à l'Opération tranquillité vacances")
     assert "pour la zone C" in item["body"]
     assert sorted(e.department for e in AlertLogEntry.scan(AlertLogEntry.kind == "prevention")) == sorted(
         period.departments
@@ -390,6 +455,17 @@ def test_periods_whose_dates_are_to_confirm_are_skipped_with_a_warning(
         fire(client, "2030-01-30")
     assert feed_items(client) == []
     assert "hiver-2030-c are to confirm" in caplog.text
+
+
+def test_a_school_calendar_about_to_run_out_is_reported(
+    client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(holidays, "dataset_end", lambda: date(2030, 3, 1))
+    a_zone_c_period(monkeypatch)
+    with caplog.at_level("WARNING"):
+        fire(client, "2030-01-30")
+    assert "upgrade vacances-scolaires-france" in caplog.text
+    assert len(feed_items(client)) == 1  # the reminders still go
 
 
 def test_the_number_of_days_comes_from_the_settings(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -416,12 +492,12 @@ def test_a_feed_item_that_failed_is_published_by_the_next_run_without_pushing_ag
         patch.setattr(feed, "publish", broken)
         with pytest.raises(RuntimeError):
             fire(client, "2026-12-09")
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1
     fire(client, "2026-12-10")
     assert len(feed_items(client)) == 1
-    assert len(published(None)) == 1  # the push had left: only the feed item was missing
+    assert len(published("34")) == 1  # the push had left: only the feed item was missing
     fire(client, "2026-12-11")
-    assert len(feed_items(client)) == 1 and len(published(None)) == 1
+    assert len(feed_items(client)) == 1 and len(published("34")) == 1
 
 
 def test_a_zone_reminder_cut_short_midway_sends_only_to_the_missing_departements_the_next_day(

@@ -18,9 +18,21 @@ AUDIENCES = ("particulier", "commercant")
 
 @cache
 def load(name: str) -> dict[str, Any]:
-    """A data file of this directory, parsed once per container."""
-    document: dict[str, Any] = json.loads((DIRECTORY / f"{name}.json").read_text(encoding="utf-8"))
+    """A data file of this directory, parsed once per container, its prose in French typography
+    (the files are written with plain spaces; `chalicelib.typography` sets the no-break ones)."""
+    from chalicelib.typography import french_document
+
+    document: dict[str, Any] = french_document(json.loads((DIRECTORY / f"{name}.json").read_text(encoding="utf-8")))
     return document
+
+
+def bare_domain(url: str) -> bool:
+    """A link to a site's home page (or a language root such as `/fr`), not to the page that says
+    the fact: sources must be deep links."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path.strip("/")
+    return len(path) <= 2  # "", "fr", "en"
 
 
 def prevention(audience: str | None) -> dict[str, Any]:
@@ -40,5 +52,16 @@ def victim() -> dict[str, Any]:
     return load("victim")
 
 
-def otv() -> dict[str, Any]:
-    return load("otv")
+def otv(commune: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The OTV page; for a commune (as `GET /communes` describes it), only the rules of its zone,
+    or both with the `unknown_zone` warning when the zone is not known, and the commune itself."""
+    page = load("otv")
+    if commune is None:
+        return page
+    known = commune["zone"] in {rules["zone"] for rules in page["zones"]}
+    return {
+        **page,
+        "zones": [rules for rules in page["zones"] if not known or rules["zone"] == commune["zone"]],
+        "unknown_zone": None if known else page["unknown_zone"],
+        "commune": commune,
+    }

@@ -9,6 +9,8 @@ from chalicelib.openapi.build import (
     BOOL,
     COUNT,
     HTTPS,
+    NUMBER,
+    SCHEMAS,
     STRING,
     TEXT,
     TIME,
@@ -20,6 +22,7 @@ from chalicelib.openapi.build import (
     limit,
     mapping,
     model,
+    named,
     nullable,
     obj,
     op,
@@ -31,13 +34,83 @@ from chalicelib.openapi.build import (
 Paths = dict[str, dict[str, Any]]
 PDF = "application/pdf"
 
+# How a commune of GET /communes matched what was typed (issue 18): the first word says how the
+# name matched, the next ones which hints it agrees with.
+MATCHES = {
+    "name": "le nom exact (accents, majuscules, tirets, articles et abréviations St, Ste, Mt, s/ mis à part)",
+    "prefix": "le début du nom (saisie en cours)",
+    "corrected": "le nom à une faute de frappe près (deux à partir de 8 lettres) : « Vouliez-vous dire … ? »",
+    "phonetic": "un nom qui se prononce de même (« cholais » : Cholet) : « Vouliez-vous dire … ? »",
+    "former_name": "le nom d'une ancienne commune (déléguée ou associée), donné dans `matched_name`",
+    "postal_code": "le code postal saisi, seul ou à côté du nom",
+    "insee_code": "le code INSEE saisi",
+    "department_hint": "le numéro ou le nom du département saisi à côté du nom",
+    "region_hint": "la région ou le territoire d'outre-mer saisi à côté du nom",
+    "arrondissement": "le numéro d'arrondissement saisi (Paris, Lyon, Marseille)",
+}
+
+
+def _found_commune() -> Schema:
+    """A `Commune` as `GET /communes` answers it: also how it matched, and the hints ignored."""
+    commune = SCHEMAS["Commune"]
+    match = array(
+        {"enum": list(MATCHES)},
+        minItems=1,
+        description="Comment la commune correspond : "
+        + " ; ".join(f"`{word}` : {meaning}" for word, meaning in MATCHES.items()),
+    )
+    ignored = array(
+        TEXT,
+        minItems=1,
+        description="Indices saisis (code postal, département, région…) qu'aucune commune de ce nom ne vérifie : "
+        "la recherche les a ignorés",
+    )
+    return {
+        **commune,
+        "required": [*commune["required"], "match"],
+        "properties": {**commune["properties"], "match": match, "ignored_hints": ignored},
+    }
+
+
+FOUND_COMMUNE = _found_commune()
+
 
 def public() -> Paths:
     return {
         "/health": {
             "get": op(
                 "État du service",
-                answer(200, obj({"status": {"type": "string", "const": "ok"}})),
+                answer(
+                    200,
+                    obj(
+                        {"status": {"type": "string", "const": "ok"}},
+                        {
+                            "data": obj(
+                                {
+                                    "units_updated": {
+                                        **nullable({"type": "string", "format": "date"}),
+                                        "description": "Mise à jour la plus récente des fiches des unités (annuaire "
+                                        "Service-Public.fr)",
+                                    },
+                                    "official_zones": {
+                                        **array(ref("DepartmentCode")),
+                                        "description": "Départements dont la zone police/gendarmerie est officielle",
+                                    },
+                                    "ministry_competence": {
+                                        **BOOL,
+                                        "description": "Le fichier de compétence territoriale du ministère est utilisé",
+                                    },
+                                    "built_at": {
+                                        **nullable(TIME),
+                                        "description": "Date de préparation des données par `make data`",
+                                    },
+                                },
+                                description="Les données de la recherche des brigades et leur date",
+                            )
+                        },
+                    ),
+                    name="Health",
+                ),
                 id="getHealth",
                 tag="public",
                 aws=False,
@@ -46,7 +119,11 @@ def public() -> Paths:
         "/departments": {
             "get": op(
                 "Les 101 départements",
-                answer(200, obj({"departments": array(ref("Department"), minItems=101, maxItems=101)})),
+                answer(
+                    200,
+                    obj({"departments": array(ref("Department"), minItems=101, maxItems=101)}),
+                    name="DepartmentList",
+                ),
                 id="listDepartments",
                 tag="public",
                 aws=False,
@@ -55,7 +132,7 @@ def public() -> Paths:
         "/openapi.json": {
             "get": op(
                 "Cette description OpenAPI",
-                answer(200, OPENAPI_DOCUMENT),
+                answer(200, OPENAPI_DOCUMENT, name="OpenApiDocument"),
                 id="getOpenApiDescription",
                 tag="public",
                 aws=False,
@@ -64,7 +141,9 @@ def public() -> Paths:
         "/webpush/public-key": {
             "get": op(
                 "Clé publique VAPID pour abonner le navigateur",
-                answer(200, obj({"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{80,}$"}})),
+                answer(
+                    200, obj({"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{80,}$"}}), name="WebPushKey"
+                ),
                 id="getWebPushPublicKey",
                 tag="subscriptions",
                 errors=(503,),
@@ -74,7 +153,7 @@ def public() -> Paths:
         "/feed": {
             "get": op(
                 "Actualités nationales, les plus récentes d'abord",
-                answer(200, obj({"items": array(ref("FeedItem")), "next_cursor": nullable(TEXT)})),
+                answer(200, obj({"items": array(ref("FeedItem")), "next_cursor": nullable(TEXT)}), name="FeedPage"),
                 id="listFeedItems",
                 tag="public",
                 errors=(400,),
@@ -100,6 +179,7 @@ def content(components: dict[str, Schema]) -> Paths:
                             **page,
                         }
                     ),
+                    name="PreventionAdvice",
                 ),
                 id="getPreventionAdvice",
                 tag="content",
@@ -120,6 +200,7 @@ def content(components: dict[str, Schema]) -> Paths:
                             **page,
                         }
                     ),
+                    name="VictimGuide",
                 ),
                 id="getVictimGuide",
                 tag="content",
@@ -129,9 +210,18 @@ def content(components: dict[str, Schema]) -> Paths:
         "/content/otv": {
             "get": op(
                 "Opération Tranquillité Vacances",
-                answer(200, otv_information(page)),
+                answer(200, otv_information(page), name="OtvInformation"),
                 id="getOtvInformation",
                 tag="content",
+                errors=(404,),
+                params=(
+                    query(
+                        "commune",
+                        {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"},
+                        "Code INSEE d'une commune : seules les règles de sa zone (les deux si elle n'est pas "
+                        "connue), avec la commune et son unité",
+                    ),
+                ),
                 aws=False,
             )
         },
@@ -175,7 +265,11 @@ def subscriptions(components: dict[str, Schema]) -> Paths:
         "/subscriptions/{subscription_id}": {
             "put": op(
                 "Rafraîchir, changer de département ou retirer le consentement",
-                answer(200, obj({"id": TEXT, "department": ref("DepartmentCode"), "subscribed": BOOL})),
+                answer(
+                    200,
+                    obj({"id": TEXT, "department": ref("DepartmentCode"), "subscribed": BOOL}),
+                    name="SubscriptionState",
+                ),
                 id="updateSubscription",
                 tag="subscriptions",
                 errors=(404, 410),
@@ -207,7 +301,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/alerts/{department}": {
             "get": op(
                 "Alerte en cours du département",
-                answer(200, obj({"alert": nullable(ref("Alert"))})),
+                answer(200, obj({"alert": nullable(ref("Alert"))}), name="CurrentAlert"),
                 id="getCurrentAlert",
                 tag="alerts",
                 errors=(400,),
@@ -216,8 +310,14 @@ def alerts(components: dict[str, Schema]) -> Paths:
         },
         "/corg/alerts/check": {
             "post": op(
-                "Vérifier un projet d'alerte sans l'envoyer",
-                answer(200, obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))})),
+                "Vérifier un projet d'alerte (texte saisi ou composé) sans l'envoyer",
+                answer(
+                    200,
+                    obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))}, {"text": STRING}),
+                    description="Constats des règles ; pour une `composition`, le texte composé (`text`) et, pour "
+                    "chaque constat, le champ concerné (`field`)",
+                    name="AlertCheck",
+                ),
                 id="checkAlert",
                 tag="operators",
                 body=model("alerts:CheckBody", components),
@@ -232,6 +332,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
                     201,
                     obj({"alert": ref("Alert"), "replaced": nullable(TEXT), "delivery": ref("Delivery")}),
                     description="Enregistrée et diffusée (ou à rediffuser : `delivery.status`)",
+                    name="AlertSent",
                     headers={"Idempotent-Replayed": REPLAYED},
                 ),
                 id="sendAlert",
@@ -243,7 +344,9 @@ def alerts(components: dict[str, Schema]) -> Paths:
             ),
             "get": op(
                 "Journal des alertes du département, le plus récent d'abord",
-                answer(200, obj({"department": ref("DepartmentCode"), "entries": array(ref("LogEntry"))})),
+                answer(
+                    200, obj({"department": ref("DepartmentCode"), "entries": array(ref("LogEntry"))}), name="AlertLog"
+                ),
                 id="listAlertLog",
                 tag="operators",
                 errors=(400,),
@@ -254,7 +357,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/corg/alerts/{department}": {
             "delete": op(
                 "Annuler l'alerte en cours (une notification la remplace)",
-                answer(200, obj({"alert": ref("Alert"), "delivery": ref("Delivery")})),
+                answer(200, obj({"alert": ref("Alert"), "delivery": ref("Delivery")}), name="AlertRetracted"),
                 id="retractAlert",
                 tag="operators",
                 errors=(400, 404, 409),
@@ -262,10 +365,19 @@ def alerts(components: dict[str, Schema]) -> Paths:
                 operator=True,
             )
         },
+        "/corg/alert-advice": {
+            "get": op(
+                "Liste des conseils que le composeur d'alerte propose (tenue par l'OPP du GGD34)",
+                answer(200, ref("AdviceList")),
+                id="listAlertAdvice",
+                tag="operators",
+                operator=True,
+            )
+        },
         "/corg/subscribers": {
             "get": op(
                 "Nombre d'abonnés du département",
-                answer(200, obj({"department": ref("DepartmentCode"), "count": COUNT})),
+                answer(200, obj({"department": ref("DepartmentCode"), "count": COUNT}), name="SubscriberCount"),
                 id="countSubscribers",
                 tag="operators",
                 errors=(400,),
@@ -281,14 +393,16 @@ def brigades() -> Paths:
     return {
         "/communes": {
             "get": op(
-                "Communes par nom, code postal ou code INSEE",
-                answer(200, obj({"results": array(ref("Commune"))})),
+                "Communes par nom tel qu'on le tape (avec code postal, département, région ou arrondissement), "
+                "code postal ou code INSEE",
+                answer(200, obj({"results": array(FOUND_COMMUNE)}), name="CommuneResults"),
                 id="searchCommunes",
                 tag="brigades",
                 errors=(400,),
                 params=(
                     query("q", {"type": "string", "minLength": 1, "maxLength": 100}, "Texte saisi", required=True),
                     limit(50, 10),
+                    query("department", STRING, "Seulement les communes de ce département (composeur d'alerte)"),
                 ),
                 aws=False,
             )
@@ -305,6 +419,7 @@ def brigades() -> Paths:
                             "nearest": array(ref("NearUnit")),
                         }
                     ),
+                    name="NearestBrigades",
                 ),
                 id="findNearestBrigades",
                 tag="brigades",
@@ -354,7 +469,7 @@ def operators(components: dict[str, Schema]) -> Paths:
         {"challenge": {"enum": ["totp", "new_password", "mfa_setup"]}, "session": TEXT, "username": TEXT},
         {"password_policy": TEXT, **enrolment},
     )
-    signed_in = {"oneOf": [tokens, challenge]}
+    signed_in = named("SignIn", {"oneOf": [named("Session", tokens), named("LoginChallenge", challenge)]})
     return {
         "/auth/login": {
             "post": op(
@@ -381,7 +496,9 @@ def operators(components: dict[str, Schema]) -> Paths:
             "post": op(
                 "Nouveaux jetons (15 min) à partir du jeton de rafraîchissement",
                 answer(
-                    200, obj({"id_token": token, "access_token": token, "expires_in": COUNT, "groups": array(STRING)})
+                    200,
+                    obj({"id_token": token, "access_token": token, "expires_in": COUNT, "groups": array(STRING)}),
+                    name="RefreshedSession",
                 ),
                 id="refreshTokens",
                 tag="operators",
@@ -402,7 +519,7 @@ def operators(components: dict[str, Schema]) -> Paths:
         "/me/mfa": {
             "post": op(
                 "Enrôlement TOTP : un secret (texte et QR code dessiné par le serveur) à saisir dans l'application",
-                answer(200, obj(enrolment)),
+                answer(200, obj(enrolment), name="MfaEnrolment"),
                 id="startMfaEnrolment",
                 tag="operators",
                 body=model("login:EnrolBody", components),
@@ -442,6 +559,61 @@ def operators(components: dict[str, Schema]) -> Paths:
                 operator=True,
             )
         },
+        "/opp/alert-advice": {
+            "put": op(
+                "Enregistrer la liste des conseils du composeur d'alerte (elle remplace la précédente)",
+                answer(200, ref("AdviceList"), description="Enregistrée"),
+                id="saveAlertAdvice",
+                tag="operators",
+                errors=(409,),
+                body=model("advice:AdviceListBody", components),
+                operator=True,
+            )
+        },
+        "/admin/metrics": {
+            "get": op(
+                "Indicateurs de la dernière heure (administrateurs, environnement local)",
+                answer(
+                    200,
+                    obj(
+                        {
+                            "source": {"type": "string", "const": "process"},
+                            "since": TIME,
+                            "until": TIME,
+                            "metrics": array(
+                                obj(
+                                    {"name": TEXT, "unit": enum(["Count", "Milliseconds"])},
+                                    {
+                                        "sum": NUMBER,
+                                        "count": COUNT,
+                                        "mean": NUMBER,
+                                        "p95": NUMBER,
+                                        "max": NUMBER,
+                                        "by": array(
+                                            obj(
+                                                {"dimensions": mapping(STRING, "Valeur par dimension")},
+                                                {
+                                                    "sum": NUMBER,
+                                                    "count": COUNT,
+                                                    "mean": NUMBER,
+                                                    "p95": NUMBER,
+                                                    "max": NUMBER,
+                                                },
+                                            )
+                                        ),
+                                    },
+                                )
+                            ),
+                        }
+                    ),
+                ),
+                id="readOperationsMetrics",
+                tag="operators",
+                errors=(400, 404),
+                params=(query("minutes", {"type": "integer", "minimum": 1, "maximum": 180, "default": 60}, "Durée"),),
+                operator=True,
+            )
+        },
         "/opp/prevention-push": {
             "post": op(
                 "Message de prévention national",
@@ -459,6 +631,7 @@ def operators(components: dict[str, Schema]) -> Paths:
                         }
                     ),
                     description="Envoyé",
+                    name="PreventionPush",
                 ),
                 id="sendPreventionPush",
                 tag="operators",
@@ -607,7 +780,32 @@ def otv_information(page: dict[str, Schema]) -> Schema:
     return obj(
         {
             **page,
-            "zones": array(obj({"zone": enum(["gendarmerie", "police"]), "title": TEXT, "rules": array(TEXT)})),
+            "zones": array(
+                obj(
+                    {
+                        "zone": enum(["gendarmerie", "police"]),
+                        "title": TEXT,
+                        "rules": array(TEXT),
+                        "limits": obj(
+                            {
+                                "earliest_days_before": {**COUNT, "description": "Inscription au plus tôt (jours)"},
+                                "latest_days_before": {**COUNT, "description": "Inscription au plus tard (jours)"},
+                                "min_absence_days": {**COUNT, "description": "Absence minimale (jours)"},
+                                "max_absence_months": {**COUNT, "description": "Absence maximale (mois)"},
+                            },
+                            {
+                                "home_types": array(enum(["maison", "appartement", "commerce"])),
+                                "residences": array(enum(["principale", "secondaire"])),
+                            },
+                            description="Les limites de dates que POST /otv/form applique dans cette zone",
+                        ),
+                    }
+                )
+            ),
+            "unknown_zone": {
+                **nullable(TEXT),
+                "description": "Avertissement à afficher quand la zone de la commune n'est pas connue",
+            },
             "local_practice": TEXT,
             "how_to_register": array(obj({"channel": enum(["online", "in_person"]), "title": TEXT, "text": TEXT})),
             "changes": TEXT,
@@ -620,7 +818,8 @@ def otv_information(page: dict[str, Schema]) -> Schema:
                     "fields": array(TEXT),
                 }
             ),
-        }
+        },
+        {"commune": {**ref("Commune"), "description": "La commune demandée (`?commune=`), avec sa zone et son unité"}},
     )
 
 

@@ -57,3 +57,14 @@ def confirm_mfa_enrolment() -> dict[str, Any]:
     user = bp.operator()
     body = bp.body(login.ConfirmEnrolBody)
     return login.confirm_enrolment(body.access_token, user.username, body.code)
+
+
+@bp.route("/admin/metrics", methods=["GET"])
+def read_metrics() -> dict[str, Any]:
+    """The product's figures of the last `minutes` (default 60), summed: administrators only."""
+    from chalicelib import observability
+    from chalicelib.auth import authorize
+
+    authorize(bp.operator(), "metrics:read")
+    minutes = bp.query_int("minutes", default=60, low=1, high=180)
+    return observability.summary(minutes * 60)

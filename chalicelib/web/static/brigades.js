@@ -20,6 +20,26 @@ export function setupBrigades() {
     if (suggestions.length) choose(suggestions[Math.max(active, 0)]);
   });
   $("locate").addEventListener("click", locate);
+  showDataDate();
+}
+
+// The footer says where the units and zones come from and how recent they are (GET /health).
+const DAY = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "Europe/Paris" });
+
+async function showDataDate() {
+  try {
+    const { data } = await api("health");
+    if (!data) return;
+    const day = (iso) => DAY.format(new Date(iso.length === 10 ? `${iso}T12:00:00Z` : iso));
+    const parts = ["Sources : annuaire Service-Public.fr (DILA)"];
+    if (data.units_updated) parts[0] += `, fiches des unités mises à jour jusqu'au ${day(data.units_updated)}`;
+    if (data.official_zones?.length) parts.push(`zone police ou gendarmerie officielle pour les départements ${data.official_zones.join(", ")}`);
+    if (data.ministry_competence) parts.push("unités compétentes selon le fichier du ministère de l'Intérieur");
+    if (data.built_at) parts.push(`données préparées le ${day(data.built_at)}`);
+    $("data-date").textContent = `${parts.join(" ; ")}.`;
+  } catch {
+    // the footer is a convenience: the search works without it
+  }
 }
 
 // --- Type-ahead ----------------------------------------------------------------------------------
@@ -37,6 +57,7 @@ async function suggest() {
     if (query !== lastQuery) return; // an older answer arriving late
     clearProblem(form);
     showList(answer.results);
+    showIgnoredHints(answer.results);
   } catch (error) {
     closeList();
     showProblem(form, error, { focus: false });
@@ -57,6 +78,7 @@ function showList(results) {
         },
         commune.name,
         el("span", { className: "meta" }, communeDetails(commune)),
+        matchExplanation(commune, index) ? el("span", { className: "match" }, matchExplanation(commune, index)) : null,
       ),
     ),
   );
@@ -66,13 +88,37 @@ function showList(results) {
 }
 
 function communeDetails(commune) {
-  const parts = [(commune.postal_codes || [])[0], `département ${commune.department}`];
-  if (commune.matched_name) parts.unshift(`ancienne commune ${commune.matched_name}`);
-  return parts.filter(Boolean).join(" · ");
+  return [(commune.postal_codes || [])[0], `département ${commune.department}`].filter(Boolean).join(" · ");
+}
+
+// How the search understood what was typed (`match`, API.md): a former commune's name, or, for the
+// first answer, a typo or a name heard rather than read.
+function matchExplanation(commune, index) {
+  const match = commune.match || [];
+  if (commune.matched_name) return `${commune.matched_name} : ancienne commune ${ofName(commune.name)}`;
+  if (index === 0 && (match.includes("corrected") || match.includes("phonetic"))) return `Vouliez-vous dire ${commune.name} ?`;
+  return "";
+}
+
+// « de » before a commune's name, as French writes it: d'Annecy, du Havre, des Mureaux, de la Ciotat.
+function ofName(name) {
+  const article = name.match(/^(?:(Les|Le|La) |L[’'])(.*)$/u);
+  if (article) return `${{ Le: "du ", Les: "des ", La: "de la " }[article[1]] || "de l’"}${article[2]}`;
+  return /^[aeiouyhâàéèêëîïôöûüœ]/iu.test(name) ? `d’${name}` : `de ${name}`;
+}
+
+function showIgnoredHints(results) {
+  const ignored = results.length ? results[0].ignored_hints || [] : [];
+  const note = $("commune-note");
+  note.textContent = ignored.length
+    ? `Aucune commune de ce nom ne correspond à ${ignored.map((hint) => `«\u00a0${hint}\u00a0»`).join(", ")}\u00a0: indice ignoré.`
+    : "";
+  note.hidden = !ignored.length;
 }
 
 function closeList() {
   $("commune-list").hidden = true;
+  $("commune-note").hidden = true;
   $("commune-input").setAttribute("aria-expanded", "false");
   $("commune-input").removeAttribute("aria-activedescendant");
 }
@@ -182,7 +228,7 @@ export function unitTitle(unit, basis) {
   return police ? "Commissariat le plus proche du centre de la commune" : "Brigade la plus proche du centre de la commune";
 }
 
-function unitCard(unit, title, competent) {
+export function unitCard(unit, title, competent) {
   const phone = unit.phone ? unit.phone.replace(/[^\d+]/g, "") : "";
   const map = `https://www.openstreetmap.org/?mlat=${unit.lat}&mlon=${unit.lon}#map=17/${unit.lat}/${unit.lon}`;
   return el(
