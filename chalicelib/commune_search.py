@@ -33,6 +33,7 @@ QUALITY = {TYPO: 0.4, TYPO_PREFIX: 0.1, FUZZY: 0.0, FUZZY_PREFIX: -0.3}
 SOUND = {EXACT: 0.6, PREFIX: -0.3, TYPO: -0.5, TYPO_PREFIX: -0.8}
 SPELLING, MAX_SPELLING = 0.15, 4  # a sound-alike loses this much for each edit between spellings
 FORMER = 1.5
+HINTED_QUALITY = -0.6  # a hint puts first the names matched at least this well (not a sound one typo away)
 ARRONDISSEMENT_EDGE = 0.01  # an arrondissement named by a hint goes just before its city
 TYPED_RIGHT_LETTERS = 6  # shorter text that starts names as typed is not read as misspelt
 SOUND_LETTERS = 3
@@ -130,7 +131,7 @@ class CommuneSearch:
         if hints or not candidates:
             candidates = self._candidates(query.name or query.whole, hints, per_tier, base)
         ranked = sorted(candidates.values(), key=self._rank)
-        used = {hint for candidate in candidates.values() for hint in candidate.hints}
+        used = {hint for c in candidates.values() if c.quality >= HINTED_QUALITY for hint in c.hints}
         ignored = tuple(h.text for h in hints if h.text not in used)
         return [Found(c.commune, c.matched_name, _kinds(c), ignored, round(self._score(c), 3)) for c in ranked[:limit]]
 
@@ -138,11 +139,13 @@ class CommuneSearch:
         return candidate.quality + self.weight[candidate.commune]
 
     def _rank(self, candidate: _Candidate) -> tuple[int, bool, float, bool, int]:
-        """Hints agreed with first (a hint filters), then the exact name typed (the commune named
-        so, unless a homonym is bigger), then the score."""
+        """Hints agreed with first (a hint filters, unless the name itself is only faintly like what
+        was typed), then the exact name typed (the commune named so, unless a homonym is bigger),
+        then the score."""
         first = candidate.quality >= EXACT_NAME and candidate.matched_name is None
+        agreed = len(candidate.hints) if candidate.quality >= HINTED_QUALITY else 0
         score = self._score(candidate)
-        return (-len(candidate.hints), not first, -score, candidate.matched_name is not None, candidate.commune)
+        return (-agreed, not first, -score, candidate.matched_name is not None, candidate.commune)
 
     def _candidates(
         self, name: str, hints: Sequence[Hint], per_tier: int, base: Scope, *, tolerant: bool = True
