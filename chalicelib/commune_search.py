@@ -223,17 +223,18 @@ class CommuneSearch:
         hits = sound.tiers(heard, per_tier, seen)
         if loose and len(heard[0]) >= 5 and self._best_weight(sound, hits) < BIG_COMMUNE:
             hits += sound.typos(heard[0], per_tier, seen)
-        significant = names.significant(typed)
+        significant, words, edits = names.significant(typed), typed.split(), names.allowed_edits(typed)
         for position, tier in hits:
             entry = sound.targets[position]
             commune, former = self.entries[entry]
             key = self.entry_keys[entry]
-            if names.significant(key) == significant:
+            if names.significant(key) == significant and _left_out(words, key.split()):
                 quality, kind = WITHOUT_SMALL_WORDS, "name"
             else:
                 written = key if tier != PREFIX else key[: len(typed)]
                 spelling = min(Levenshtein.distance(typed, written, score_cutoff=MAX_SPELLING), MAX_SPELLING)
-                quality, kind = SOUND[tier] - SPELLING * spelling, "phonetic"
+                quality = SOUND[tier] - SPELLING * spelling
+                kind = "corrected" if spelling <= edits else "phonetic"
             self._keep(found, _Candidate(commune, former, quality - FORMER * (former is not None), kind))
 
     @staticmethod
@@ -359,6 +360,12 @@ class Scope:
     plain: names.NameIndex
     sound: names.NameIndex
     communes: frozenset[int] = frozenset()
+
+
+def _left_out(typed: list[str], name: list[str]) -> bool:
+    """Whether the words typed are the name's, some left out (`aix provence`: `aix en provence`)."""
+    remaining = iter(name)
+    return all(word in remaining for word in typed)
 
 
 def _kinds(candidate: _Candidate) -> tuple[str, ...]:
