@@ -33,6 +33,7 @@ QUALITY = {TYPO: 0.4, TYPO_PREFIX: 0.1, FUZZY: 0.0, FUZZY_PREFIX: -0.3}
 SOUND = {EXACT: 0.6, PREFIX: -0.3, TYPO: -0.5, TYPO_PREFIX: -0.8}
 SPELLING, MAX_SPELLING = 0.15, 4  # a sound-alike loses this much for each edit between spellings
 FORMER = 1.5
+SHORTER_NAME, SHORTER_NAME_LETTERS = 0.2, 4  # a whole name typed with words after it (`berck sur mer`)
 HINTED_QUALITY = -0.6  # a hint puts first the names matched at least this well (not a sound one typo away)
 ARRONDISSEMENT_EDGE = 0.01  # an arrondissement named by a hint goes just before its city
 TYPED_RIGHT_LETTERS = 6  # shorter text that starts names as typed is not read as misspelt
@@ -124,7 +125,7 @@ class CommuneSearch:
         candidates: dict[int, _Candidate] = {}
         if query.whole:  # `villeneuve sur lot` is a name, not `villeneuve sur` in the Lot
             candidates = self._candidates(query.whole, (), per_tier, base, tolerant=False)
-            if any(c.kind == "name" for c in candidates.values()):
+            if any(c.kind in ("name", "prefix") for c in candidates.values()):  # it names or starts one
                 hints = ()
             else:
                 candidates = {}
@@ -192,6 +193,8 @@ class CommuneSearch:
             commune, former = self.entries[index.targets[position]]
             quality = self._quality(tier, main, index.keys[position])
             self._keep(found, _Candidate(commune, former, quality - FORMER * (former is not None), KIND[tier]))
+        if not hits and tolerant:
+            self._match_shorter_name(index, main, found)
         answered = self._best_weight(index, hits)
         if not exact and answered < BIG_COMMUNE and names.letters(typed) >= SOUND_LETTERS:
             loose = edits > 0 and not any(tier in (EXACT, PREFIX) for _, tier in hits)
@@ -201,6 +204,22 @@ class CommuneSearch:
         """The weight of the biggest commune whose whole name, or start, was typed (give or take a typo)."""
         entries, weight, targets = self.entries, self.weight, index.targets
         return max((weight[entries[targets[p]][0]] for p, tier in hits if tier <= TYPO), default=-1.0)
+
+    def _match_shorter_name(self, index: names.NameIndex, typed: str, found: dict[int, _Candidate]) -> None:
+        """A name followed by more words (`berck sur mer`: the commune is named Berck): the longest
+        run of first words that is a whole name."""
+        words = typed.split()
+        for count in range(len(words) - 1, 0, -1):
+            start = " ".join(words[:count])
+            if names.letters(start) < SHORTER_NAME_LETTERS:
+                return
+            exact = [p for p, tier in index.tiers([start], PER_TIER, set()) if tier == EXACT]
+            for position in exact:
+                commune, former = self.entries[index.targets[position]]
+                quality = SHORTER_NAME - FORMER * (former is not None)
+                self._keep(found, _Candidate(commune, former, quality, "corrected"))
+            if exact:
+                return
 
     @staticmethod
     def _quality(tier: int, typed: str, key: str) -> float:
