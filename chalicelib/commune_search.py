@@ -1,14 +1,21 @@
 """Communes by what a person types: the name part and hints of `place_query`, matched on the name
 indexes of `names`, ranked by one score that blends how well the name matched with population.
 
-Score, in powers of ten of population (so 1.0 is worth a commune ten times bigger):
-`quality + log10(population) + hints`, where quality is 3 for the exact name (less 0.25 for each
-more populous homonym: the biggest namesakes first, without hiding the big communes whose name
-starts the same), 2 for the name without its small words, 1 for a prefix of whole words, 0.6 for a
-prefix, 0.4 / 0.1 for one typo (whole / prefix), 0 / -0.3 for two, 0.3 / -0.2 / -0.5 for the same
-sound (whole / prefix / one typo), 1.5 less for a former commune's name. A hint the candidate
-agrees with (postal code, département, region, arrondissement) adds 2; a hint no candidate agrees
-with is ignored and the answer says so.
+Order of the answers:
+1. communes that agree with the hints typed (postal code, département, region, arrondissement),
+   when their name matched well enough; a hint no commune of that name agrees with is ignored and
+   the answer says so (`ignored_hints`);
+2. the commune whose whole name was typed (its biggest namesake, if several);
+3. then the score, in powers of ten of population (1.0 is worth a commune ten times bigger):
+   `quality + log10(population + 1)`. Quality: 3 for the whole name (0.5 less for each bigger
+   namesake, never below a prefix), 2 for the name with small words left out, 1 for a prefix of
+   whole words, 0.6 for a prefix, 0.4 / 0.1 for one typo (whole name / start), 0 / -0.3 for two,
+   0.2 for a name followed by more words, 0.6 / -0.3 / -0.5 / -0.8 for the same sound (whole,
+   start, one sound off, its start) less 0.15 per letter of spelling apart; 1.5 less under a
+   former commune's name.
+
+Typos and sounds are only looked for when no commune of 30,000 people or more already has the
+name or starts with it, and short text (under 6 letters) that starts names is taken as typed right.
 """
 
 from __future__ import annotations
@@ -43,8 +50,7 @@ BIG_COMMUNE = math.log10(30_000)  # a name typed as such by a commune this big n
 PER_TIER = 12  # candidates taken from each tier before ranking (≥ any page the API serves)
 _ARRONDISSEMENT = re.compile(r" (\d+)(?:er|e) arrondissement$")
 
-KIND = {EXACT: "name", PREFIX: "prefix", TYPO: "corrected", TYPO_PREFIX: "corrected", FUZZY: "corrected"}
-KIND[FUZZY_PREFIX] = "corrected"
+KIND = {EXACT: "name", PREFIX: "prefix"} | dict.fromkeys((TYPO, TYPO_PREFIX, FUZZY, FUZZY_PREFIX), "corrected")
 
 
 @dataclass
@@ -66,7 +72,6 @@ class _Candidate:
     quality: float
     kind: str
     hints: dict[str, str] = field(default_factory=dict)  # hint as typed → how it agreed
-    whole: bool = False  # found for the whole query read as a name (`villeneuve sur lot`)
 
 
 class CommuneSearch:
@@ -85,8 +90,7 @@ class CommuneSearch:
     ):
         self.department, self.postal_codes, self.population = department, postal_codes, population
         count = len(names_of)
-        self.entries: list[tuple[int, str | None]] = [(i, None) for i in range(count)]
-        self.entries += [(commune, name) for name, commune in former]
+        self.entries = Entries(count, [(commune, name) for name, commune in former])
         current_keys = names.name_keys(names_of)
         former_keys = names.name_keys([name for name, _ in former])
         self.entry_keys = current_keys + former_keys
@@ -370,6 +374,20 @@ class CommuneSearch:
             commune = self.entries[entry][0]
             found[commune] = (*found.get(commune, (commune,)), entry)
         return found
+
+
+class Entries:
+    """`(commune, former name or None)` of each name the indexes hold: the current names first, one
+    per commune in row order (nothing stored for them), then the former names."""
+
+    def __init__(self, count: int, former: list[tuple[int, str]]):
+        self.count, self.former = count, former
+
+    def __len__(self) -> int:
+        return self.count + len(self.former)
+
+    def __getitem__(self, entry: int) -> tuple[int, str | None]:
+        return (entry, None) if entry < self.count else self.former[entry - self.count]
 
 
 @dataclass(frozen=True)
