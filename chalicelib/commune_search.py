@@ -201,7 +201,7 @@ class CommuneSearch:
             self._match_shorter_name(index, main, found)
         answered = self._best_weight(index, hits)
         if not exact and answered < BIG_COMMUNE and names.letters(typed) >= SOUND_LETTERS:
-            loose = edits > 0 and not any(tier in (EXACT, PREFIX) for _, tier in hits)
+            loose = edits > 0 and not any(tier in (EXACT, PREFIX, TYPO) for _, tier in hits)
             self._match_sound(scope.sound, keys, found, per_tier, loose=loose)
 
     def _best_weight(self, index: names.NameIndex, hits: list[tuple[int, int]]) -> float:
