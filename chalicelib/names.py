@@ -155,6 +155,7 @@ Span = tuple[int, int]
 
 EXACT, PREFIX, TYPO, TYPO_PREFIX, FUZZY, FUZZY_PREFIX = range(6)  # tiers of an answer, best first
 FUZZY_RANGE = 3000  # the most keys two-typo matching compares with rapidfuzz
+CACHED_DEPTH = 2  # the letters that can follow a start this short are kept (asked by every typo search)
 
 
 class NameIndex:
@@ -330,7 +331,7 @@ class NameIndex:
             end = bisect_left(self.keys, head + chr(ord(letter) + 1), lo, hi)
             children.append((letter, lo, end))
             lo = end
-        if depth <= 2:
+        if depth <= CACHED_DEPTH:
             self._children_of[head] = children
         return children
 
