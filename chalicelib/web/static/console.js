@@ -1,6 +1,7 @@
 // The CORG / OPP console: login, compose and send a département's alert, correct or retract it,
 // read the log; for the OPP, publish the national feed and prevention pushes.
 import { api, ApiError, departments } from "./api.js";
+import { composerDepartmentChanged, setupComposer } from "./composer.js";
 import { clearProblem, countChars, dateElement, debounce, el, setStatus, showProblem } from "./ui.js";
 
 const MAX_ALERT = 160;
@@ -278,7 +279,7 @@ async function showDepartment() {
   clearProblem($("compose-form"));
   updatePreview();
   if (countChars($("compose-text").value)) scheduleCheck();
-  await Promise.all([showCurrent(), showLog()]);
+  await Promise.all([showCurrent(), showLog(), composerDepartmentChanged()]);
 }
 
 async function showCurrent() {
@@ -515,6 +516,14 @@ function confirmDialog({ title, message, quote, action, danger = false }) {
 // --- Wiring ----------------------------------------------------------------------------------------
 
 function start() {
+  setupComposer({
+    call,
+    department,
+    departmentName: () => names[department()] || department(),
+    confirm: confirmDialog,
+    audienceSentence,
+    refresh: () => Promise.all([showCurrent(), showLog()]),
+  });
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", () => logout());
   $("department").addEventListener("change", showDepartment);
