@@ -150,3 +150,35 @@ def test_the_communes_offered_are_those_of_the_department_only(page: Any, consol
     date_field = page.get_by_label("Date des faits")
     expect(date_field).to_be_visible()
     assert date_field.get_attribute("max") == page.evaluate("new Date().toLocaleDateString('sv-SE')")
+
+
+def test_the_opp_adds_an_advice_sentence_that_the_composer_then_offers(
+    page: Any, context: Any, console_login: Any, check_page: Any
+) -> None:
+    console_login(page, "opp-ggd34")
+    rows = page.locator("#advice-rows fieldset")
+    expect(rows.first).to_be_visible()
+    count = rows.count()
+    sentence = f"Fermez le portail à clé, même en journée ({uuid.uuid4().hex[:4]})."
+    page.get_by_role("button", name="Ajouter un conseil").click()
+    expect(rows).to_have_count(count + 1)
+    new = rows.nth(count)
+    expect(new.get_by_label("Identifiant du conseil")).to_be_focused()
+    new.get_by_label("Identifiant du conseil").fill("portail")
+    new.get_by_label("Texte du conseil").fill("Témoins : appelez le 06 12 34 56 78.")
+    page.get_by_role("button", name="Enregistrer la liste").click()
+    error = page.locator("#advice-form .field-error")
+    expect(error).to_have_count(1)
+    expect(new.get_by_label("Texte du conseil")).to_have_attribute("aria-invalid", "true")
+    expect(new.get_by_label("Texte du conseil")).to_be_focused()
+
+    new.get_by_label("Texte du conseil").fill(sentence)
+    page.get_by_role("button", name="Enregistrer la liste").click()
+    expect(page.locator("#advice-form .form-status")).to_contain_text("Liste enregistrée (version")
+    expect(error).to_have_count(0)
+    check_page(page, "conseils-opp")
+
+    chief = context.new_page()
+    console_login(chief, "corg-34")
+    expect(chief.locator("#composer-advice option", has_text=sentence)).to_have_count(1)
+    chief.close()

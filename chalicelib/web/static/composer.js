@@ -45,11 +45,20 @@ export async function composerDepartmentChanged() {
   onChange();
 }
 
+// The OPP saved a new list: offer it (keeping the sentence chosen if it is still there).
+export async function reloadAdvice() {
+  await loadAdvice();
+  onChange();
+}
+
 async function loadAdvice() {
   const form = $("composer-form");
+  const select = $("composer-advice");
+  const chosen = select.value;
   try {
     const { items } = await shared.call("corg/alert-advice");
-    $("composer-advice").replaceChildren(...items.map((item) => el("option", { attrs: { value: item.id } }, item.text)));
+    select.replaceChildren(...items.map((item) => el("option", { attrs: { value: item.id } }, item.text)));
+    if (items.some((item) => item.id === chosen)) select.value = chosen;
     adviceLoaded = true;
   } catch (error) {
     showProblem(form, error, { focus: false });
