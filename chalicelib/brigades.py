@@ -70,6 +70,15 @@ def nearest(*, lat: float, lon: float, limit: int = 3) -> dict[str, Any]:
     return {"commune": commune, "competent": commune["competent"], "nearest": found.nearest_units(lat, lon, limit)}
 
 
+def commune(code: str) -> dict[str, Any]:
+    """A commune (or municipal arrondissement) by its current INSEE code; unknown → 404."""
+    found = directory()
+    index = found.by_insee.get(code.strip().upper())
+    if index is None:
+        raise AppError("not_found", "Aucune commune ne porte ce code INSEE.")
+    return found.commune_view(index, None)
+
+
 def unit(unit_id: str) -> Unit:
     """A brigade (or police station) by its id; unknown → 404."""
     found = directory().units.get(unit_id)

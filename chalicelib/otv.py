@@ -182,6 +182,7 @@ def commune_of(form: OtvForm) -> dict[str, Any] | None:
 
 # --- Seasonal reminders ---------------------------------------------------------------------------
 
+DATASET_WARNING_DAYS = 180  # warn this long before the school calendar's data runs out
 REMINDER_AUTHOR = "planificateur-otv"  # the author the alert log and the feed record
 ONLINE_PROCEDURE_URL = "https://www.service-public.fr/particuliers/vosdroits/R43241"
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -195,10 +196,14 @@ def send_due_reminders(*, today: date) -> list[str]:
     """Send the OTV reminder of every period starting in `OTV_REMINDER_DAYS` days or less, once per
     period: a prevention push (national, or to each département of the period's zone, each once)
     and a feed item. Returns the ids of the periods reminded now. Periods whose dates are still to confirm
-    are skipped with a warning: the gendarmerie never publishes a date it has not checked."""
+    are skipped with a warning (hand-added periods only: the official dataset's are confirmed)."""
     from chalicelib import holidays
     from chalicelib.config import get_settings
 
+    if holidays.dataset_end() < today + timedelta(days=DATASET_WARNING_DAYS):
+        log.warning(
+            "OTV reminders: the school calendar ends on %s: upgrade vacances-scolaires-france", holidays.dataset_end()
+        )
     sent = []
     for period in holidays.due(holidays.calendar(), today=today, days_before=get_settings().otv_reminder_days):
         if period.to_confirm:
@@ -245,7 +250,8 @@ def french_day(day: date, *, year: bool = False) -> str:
 def _zone_suffix(period: holidays.Period, *, long: bool = False) -> str:
     if period.zone in (None, "all"):
         return ""
-    return f" pour la zone {period.zone}" if long else f" (zone {period.zone})"
+    zones = "zones" if " et " in period.zone else "zone"
+    return f" pour la {zones} {period.zone}".replace("la zones", "les zones") if long else f" ({zones} {period.zone})"
 
 
 def _remind(period: holidays.Period) -> bool:

@@ -311,14 +311,22 @@ def a_zone_c_period(monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> holida
     return period
 
 
+METROPOLITAN = [code for zone in "ABC" for code in departements.in_school_zone(zone)]
+
+
 def test_the_christmas_reminder_fires_once_10_days_before_and_never_again(
     client: Any, published: Callable[[str | None], list[dict[str, Any]]]
 ) -> None:
     fire(client, "2026-12-08")  # the day before the reminder day
-    assert published(None) == [] and feed_items(client) == []
+    assert published("34") == [] and feed_items(client) == []
 
     fire(client, "2026-12-09")  # 10 days before Saturday 19 December
-    [push] = published(None)
+    # to every département of zones A, B and C (the dataset's); not Corsica nor overseas, not national
+    assert {code: len(published(code)) for code in departements.CODES} == {
+        code: int(code in METROPOLITAN) for code in departements.CODES
+    }
+    assert published(None) == []
+    [push] = published("34")
     assert push["message"]["default"] == (
         "Vacances de Noël le samedi 19 décembre : pensez à l'Opération Tranquillité Vacances, "
         "inscription à votre brigade ou en ligne."
@@ -330,13 +338,36 @@ def test_the_christmas_reminder_fires_once_10_days_before_and_never_again(
 
     fire(client, "2026-12-09")  # the schedule fires twice the same day
     fire(client, "2026-12-10")  # the day after
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1 and len(published("59")) == 1
     assert len(feed_items(client)) == 1
+
+
+def test_the_zone_c_winter_reminder_of_2027_is_sent_once_on_its_days_to_zone_c_only(
+    client: Any, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    zone_c = departements.in_school_zone("C")
+    fire(client, "2027-01-26")  # 11 days before Saturday 6 February 2027
+    assert all(published(code) == [] for code in departements.CODES)
+    fire(client, "2027-01-27")  # 10 days before
+    assert {code: len(published(code)) for code in departements.CODES} == {
+        code: int(code in zone_c) for code in departements.CODES
+    }
+    assert {"75", "77", "92", "93", "94", "95", "34", "31"} <= set(zone_c)
+    assert published("34")[0]["message"]["default"].startswith("Vacances d'hiver (zone C) le samedi 6 février :")
+    [item] = feed_items(client)
+    assert item["title"] == "Vacances d'hiver (zone C) : pensez à l'Opération Tranquillité Vacances"
+    for day in ("2027-01-28", "2027-02-05", "2027-02-06"):  # the next days, the eve, the first day
+        fire(client, day)
+    assert all(len(published(code)) == 1 for code in zone_c)
+    assert len([i for i in feed_items(client) if "zone C" in i["title"]]) == 1
+    # meanwhile zone A's own reminder came on its days (10 days before 13 February), zone B's not yet
+    assert all(len(published(code)) == 1 for code in departements.in_school_zone("A"))
+    assert all(published(code) == [] for code in departements.in_school_zone("B"))
 
 
 def test_the_reminder_is_logged_with_the_scheduler_as_author(client: Any) -> None:
     fire(client, "2026-12-09")
-    [entry] = AlertLogEntry.query("national")
+    [entry] = AlertLogEntry.query("34")
     assert (entry.kind, entry.sent_by, entry.delivery_status) == ("prevention", "planificateur-otv", "published")
     [published_item] = AlertLogEntry.query("feed")
     assert (published_item.kind, published_item.sent_by) == ("feed_published", "planificateur-otv")
@@ -346,9 +377,9 @@ def test_a_day_the_schedule_missed_is_caught_up_before_the_start(
     client: Any, published: Callable[[str | None], list[dict[str, Any]]]
 ) -> None:
     fire(client, "2026-12-18")
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1
     fire(client, "2026-12-19")  # the holidays have started: nothing more
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1
 
 
 def test_nothing_is_sent_once_the_holidays_have_started(
@@ -356,7 +387,7 @@ def test_nothing_is_sent_once_the_holidays_have_started(
 ) -> None:
     fire(client, "2026-12-19")
     fire(client, "2026-12-25")
-    assert published(None) == [] and feed_items(client) == []
+    assert published("34") == [] and feed_items(client) == []
 
 
 def test_a_zone_period_pushes_to_that_zones_departements_only_without_touching_their_alerts(
@@ -392,6 +423,17 @@ def test_periods_whose_dates_are_to_confirm_are_skipped_with_a_warning(
     assert "hiver-2030-c are to confirm" in caplog.text
 
 
+def test_a_school_calendar_about_to_run_out_is_reported(
+    client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(holidays, "dataset_end", lambda: date(2030, 3, 1))
+    a_zone_c_period(monkeypatch)
+    with caplog.at_level("WARNING"):
+        fire(client, "2030-01-30")
+    assert "upgrade vacances-scolaires-france" in caplog.text
+    assert len(feed_items(client)) == 1  # the reminders still go
+
+
 def test_the_number_of_days_comes_from_the_settings(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.config import get_settings
 
@@ -416,12 +458,12 @@ def test_a_feed_item_that_failed_is_published_by_the_next_run_without_pushing_ag
         patch.setattr(feed, "publish", broken)
         with pytest.raises(RuntimeError):
             fire(client, "2026-12-09")
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1
     fire(client, "2026-12-10")
     assert len(feed_items(client)) == 1
-    assert len(published(None)) == 1  # the push had left: only the feed item was missing
+    assert len(published("34")) == 1  # the push had left: only the feed item was missing
     fire(client, "2026-12-11")
-    assert len(feed_items(client)) == 1 and len(published(None)) == 1
+    assert len(feed_items(client)) == 1 and len(published("34")) == 1
 
 
 def test_a_zone_reminder_cut_short_midway_sends_only_to_the_missing_departements_the_next_day(

@@ -132,6 +132,15 @@ def content(components: dict[str, Schema]) -> Paths:
                 answer(200, otv_information(page)),
                 id="getOtvInformation",
                 tag="content",
+                errors=(404,),
+                params=(
+                    query(
+                        "commune",
+                        {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"},
+                        "Code INSEE d'une commune : seules les règles de sa zone (les deux si elle n'est pas "
+                        "connue), avec la commune et son unité",
+                    ),
+                ),
                 aws=False,
             )
         },
@@ -460,7 +469,28 @@ def otv_information(page: dict[str, Schema]) -> Schema:
     return obj(
         {
             **page,
-            "zones": array(obj({"zone": enum(["gendarmerie", "police"]), "title": TEXT, "rules": array(TEXT)})),
+            "zones": array(
+                obj(
+                    {
+                        "zone": enum(["gendarmerie", "police"]),
+                        "title": TEXT,
+                        "rules": array(TEXT),
+                        "limits": obj(
+                            {
+                                "earliest_days_before": {**COUNT, "description": "Inscription au plus tôt (jours)"},
+                                "latest_days_before": {**COUNT, "description": "Inscription au plus tard (jours)"},
+                                "min_absence_days": {**COUNT, "description": "Absence minimale (jours)"},
+                                "max_absence_months": {**COUNT, "description": "Absence maximale (mois)"},
+                            },
+                            description="Les limites de dates que POST /otv/form applique dans cette zone",
+                        ),
+                    }
+                )
+            ),
+            "unknown_zone": {
+                **nullable(TEXT),
+                "description": "Avertissement à afficher quand la zone de la commune n'est pas connue",
+            },
             "local_practice": TEXT,
             "how_to_register": array(obj({"channel": enum(["online", "in_person"]), "title": TEXT, "text": TEXT})),
             "changes": TEXT,
@@ -473,7 +503,8 @@ def otv_information(page: dict[str, Schema]) -> Schema:
                     "fields": array(TEXT),
                 }
             ),
-        }
+        },
+        {"commune": {**ref("Commune"), "description": "La commune demandée (`?commune=`), avec sa zone et son unité"}},
     )
 
 

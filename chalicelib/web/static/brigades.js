@@ -182,7 +182,7 @@ export function unitTitle(unit, basis) {
   return police ? "Commissariat le plus proche du centre de la commune" : "Brigade la plus proche du centre de la commune";
 }
 
-function unitCard(unit, title, competent) {
+export function unitCard(unit, title, competent) {
   const phone = unit.phone ? unit.phone.replace(/[^\d+]/g, "") : "";
   const map = `https://www.openstreetmap.org/?mlat=${unit.lat}&mlon=${unit.lon}#map=17/${unit.lat}/${unit.lon}`;
   return el(
