@@ -42,7 +42,7 @@ function addRow(item) {
   const textInput = el("input", { attrs: { id: `advice-text-${rows}`, maxlength: 400 } });
   idInput.value = item.id;
   textInput.value = item.text;
-  const remove = el("button", { className: "button danger small", attrs: { type: "button" } }, "Retirer ce conseil");
+  const remove = el("button", { className: "button danger small", attrs: { type: "button" } }, "Retirer");
   const row = el(
     "fieldset",
     { className: "advice-row" },
