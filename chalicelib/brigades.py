@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chalicelib import competence, geo, names, serving, zones
+from chalicelib import commune_search, competence, geo, names, serving, zones
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError
 
@@ -34,25 +34,32 @@ WIDE_REACH_KM = 150.0
 WIDE_COMMUNE_DEPARTMENTS = frozenset({"973"})
 NEAREST_MAX_KM = 200.0  # brigades farther than this are not offered as "nearest"
 PARIS_LYON_MARSEILLE = frozenset({"75056", "69123", "13055"})  # a position lands in an arrondissement
-CURRENT_NAME = 10**9  # ranks current names above former names of the same tier
 ARRONDISSEMENT = 10**9  # ranks an arrondissement above its city for a shared postal code
 _CODE = re.compile(r"\d{5}|2[AB]\d{3}")
 CODE_SEARCH_WIDTH = 1000  # a 2-digit postal prefix covers a few hundred communes of its département
 
 Unit = dict[str, Any]
 Built = TypeVar("Built")
-Hit = tuple[int, str | None]  # (commune, former name the query matched)
+Found = commune_search.Found
 
 
 # -- what the routes and other domain modules call ---------------------------------------------------
 
 
 def search_communes(text: str, *, limit: int = 10, department: str | None = None) -> list[dict[str, Any]]:
-    """Communes matching a name (type-ahead, one typo allowed), a postal code or an INSEE code;
-    only those of `department` when it is given."""
+    """Communes matching a name as people type it (hints, abbreviations, typos, sound), a postal
+    code or an INSEE code, only those of `department` when it is given; each says how it matched
+    (`match`) and which hints were ignored."""
     found = directory()
     hits = found.search(text, limit) if department is None else found.search_in_department(text, department, limit)
-    return [found.commune_view(commune, matched) for commune, matched in hits]
+    views = []
+    for hit in hits:
+        view = found.commune_view(hit.commune, hit.matched_name)
+        view["match"] = list(hit.match)
+        if hit.ignored_hints:
+            view["ignored_hints"] = list(hit.ignored_hints)
+        views.append(view)
+    return views
 
 
 def commune_name(insee: str) -> tuple[str, str] | None:
@@ -152,7 +159,6 @@ class Directory:
         self.official = competence.load(data_dir / competence.FILE_NAME)
         self.official_zones = zones.load(data_dir / zones.FILE_NAME)
         self._serving: dict[int, serving.Serving] = {}
-        self._department_indexes: dict[str, tuple[names.NameIndex, list[Hit]]] = {}
 
     def city(self, commune: int) -> str:
         """The commune itself, or the city of an arrondissement (Paris, Lyon, Marseille)."""
@@ -161,7 +167,7 @@ class Directory:
     def build_all(self) -> Directory:
         """Build every index now (the routes build each one when first needed)."""
         for index in (
-            "name_index",
+            "name_search",
             "postal_index",
             "former",
             "commune_grid",
@@ -187,34 +193,18 @@ class Directory:
 
     @cached_property
     @_paused_collector
-    def name_index(self) -> tuple[names.NameIndex, list[Hit]]:
-        """Names, former names (Meythet → Annecy) and names without their article (Havre → Le Havre).
-
-        Current names rank above former names in every tier, then by population.
-        """
-        return self._name_index(range(len(self.name)), self.former[2])
-
-    def department_index(self, department: str) -> tuple[names.NameIndex, list[Hit]]:
-        """The same index for the communes of one département (the alert composer's type-ahead)."""
-        if department not in self._department_indexes:
-            communes = [c for c, code in enumerate(self.department) if code == department]
-            members = set(communes)
-            former = [(name, c) for name, c in self.former[2] if c in members]
-            self._department_indexes[department] = self._name_index(communes, former)
-        return self._department_indexes[department]
-
-    def _name_index(self, communes: Sequence[int], former: list[tuple[str, int]]) -> tuple[names.NameIndex, list[Hit]]:
-        hits: list[Hit] = [(c, None) for c in communes] + [(c, name) for name, c in former]
-        current_keys = names.name_keys([self.name[c] for c in communes])
-        article_positions, article_keys = names.without_article(current_keys)
-        current_scores = [CURRENT_NAME + self.population[c] for c in communes]
-        index = names.NameIndex(
-            current_keys + names.name_keys([name for name, _ in former]) + article_keys,
-            [*range(len(hits)), *article_positions],
-            [*communes, *(c for _, c in former), *(communes[i] for i in article_positions)],
-            current_scores + [self.population[c] for _, c in former] + [current_scores[i] for i in article_positions],
+    def name_search(self) -> commune_search.CommuneSearch:
+        """Names, former names (Meythet → Annecy), names without their article (Havre → Le Havre),
+        their phonetic keys, and the hints a query may add (`commune_search`)."""
+        return commune_search.CommuneSearch(
+            names_of=self.name,
+            insee=self.insee,
+            department=self.department,
+            postal_codes=self.postal_codes,
+            population=self.population,
+            parent=self.parent,
+            former=self.former[2],
         )
-        return index, hits
 
     @cached_property
     @_paused_collector
@@ -284,43 +274,43 @@ class Directory:
 
     # -- lookups -------------------------------------------------------------------------------------
 
-    def search(self, text: str, limit: int) -> list[Hit]:
+    def search(self, text: str, limit: int) -> list[Found]:
         """Communes for a query, best first."""
         compact = "".join(text.split()).upper()
         if _CODE.fullmatch(compact):
             return self._by_code(compact, limit)
         if compact.isdigit():  # the start of a postal code
-            return [(c, None) for c, _ in self.postal_index.search([compact], limit, typo_min_length=None)]
-        index, hits = self.name_index
-        return [hits[target] for target, _ in index.search(names.query_keys(text), limit)]
+            found = self.postal_index.search([compact], limit, typo_min_length=None)
+            return [Found(c, None, ("postal_code",)) for c, _ in found]
+        return self.name_search.search(text, limit)
 
-    def search_in_department(self, text: str, department: str, limit: int) -> list[Hit]:
+    def search_in_department(self, text: str, department: str, limit: int) -> list[Found]:
         """Communes of one département for a query, best first (codes: the national answer, filtered)."""
         compact = "".join(text.split()).upper()
         if _CODE.fullmatch(compact) or compact.isdigit():
             hits = self.search(text, CODE_SEARCH_WIDTH)
-            return [hit for hit in hits if self.department[hit[0]] == department][:limit]
-        index, named = self.department_index(department)
-        return [named[target] for target, _ in index.search(names.query_keys(text), limit)]
+            return [hit for hit in hits if self.department[hit.commune] == department][:limit]
+        return self.name_search.search(text, limit, within=department)
 
     def commune_name(self, insee: str) -> tuple[str, str] | None:
         """`(name, département)` of a commune (or arrondissement) by its current INSEE code."""
         commune = self.by_insee.get(insee)
         return None if commune is None else (self.name[commune], self.department[commune])
 
-    def _by_code(self, code: str, limit: int) -> list[Hit]:
+    def _by_code(self, code: str, limit: int) -> list[Found]:
         """Postal code first (what people type), then INSEE code; else a former INSEE code (old Seine
         codes 75xxx, for instance, would otherwise mix suburbs into Paris postal codes)."""
-        hits: list[Hit] = [(c, None) for c, _ in self.postal_index.search([code], limit, typo_min_length=None)]
+        postal = self.postal_index.search([code], limit, typo_min_length=None)
+        hits = [Found(c, None, ("postal_code",)) for c, _ in postal]
         by_former_code, former_names, _ = self.former
         if code in self.by_insee:
-            hits.append((self.by_insee[code], None))
+            hits.append(Found(self.by_insee[code], None, ("insee_code",)))
         if not hits and code in by_former_code:
-            hits.append((by_former_code[code], former_names.get(code)))
-        unique: dict[int, str | None] = {}
-        for commune, matched in hits:
-            unique.setdefault(commune, matched)
-        return list(unique.items())[:limit]
+            hits.append(Found(by_former_code[code], former_names.get(code), ("insee_code", "former_name")))
+        unique: dict[int, Found] = {}
+        for hit in hits:
+            unique.setdefault(hit.commune, hit)
+        return list(unique.values())[:limit]
 
     def locate(self, lat: float, lon: float) -> int:
         """The commune whose centre is nearest to a position in France or a DROM; else a 400."""

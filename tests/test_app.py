@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from chalicelib.typography import french, plain
+
 
 def test_health_is_ok(client: Any) -> None:
     response = client.http.get("/health")
@@ -37,7 +39,10 @@ def test_deeply_nested_json_is_a_french_400_not_a_500(client: Any) -> None:
     for path in ("/subscriptions", "/auth/login"):
         response = client.http.post(path, headers={"Content-Type": "application/json"}, body="[" * 30_000)
         assert response.status_code == 400, path
-        assert response.json_body["detail"] == "Le document JSON est trop imbriqué : 32 niveaux au plus sont acceptés."
+        assert (
+            plain(response.json_body["detail"])
+            == "Le document JSON est trop imbriqué : 32 niveaux au plus sont acceptés."
+        )
 
 
 def test_a_non_json_body_is_a_415_in_french(client: Any) -> None:
@@ -90,4 +95,6 @@ def test_an_unreachable_aws_is_a_503(client: Any, monkeypatch: Any) -> None:
 def test_an_empty_number_parameter_is_a_400_not_the_default(client: Any) -> None:
     response = client.http.get("/feed?limit=")
     assert response.status_code == 400
-    assert response.json_body["errors"] == [{"field": "limit", "message": "« limit » doit être un nombre entier."}]
+    assert response.json_body["errors"] == [
+        {"field": "limit", "message": french("« limit » doit être un nombre entier.")}
+    ]

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.typography import plain
+
 PROJECT = Path(__file__).parent.parent
 
 
@@ -43,6 +45,16 @@ def test_communes_finds_a_former_commune_with_the_name_matched(client: Any) -> N
     assert (results[0]["name"], results[0]["matched_name"]) == ("Annecy", "Meythet")
 
 
+def test_communes_says_how_each_commune_matched_and_which_hint_was_ignored(client: Any) -> None:
+    results = client.http.get("/communes?q=toulon%2083000&limit=3").json_body["results"]
+    assert (results[0]["name"], results[0]["match"]) == ("Toulon", ["name", "postal_code"])
+    assert "ignored_hints" not in results[0]
+    results = client.http.get("/communes?q=cholet%20(75)&limit=3").json_body["results"]
+    assert (results[0]["name"], results[0]["ignored_hints"]) == ("Cholet", ["75"])
+    results = client.http.get("/communes?q=cholais&limit=3").json_body["results"]
+    assert (results[0]["name"], results[0]["match"]) == ("Cholet", ["phonetic"])
+
+
 def test_communes_reads_accents_and_spaces_from_the_query_string(client: Any) -> None:
     results = client.http.get("/communes?q=B%C3%89ZIERS").json_body["results"]
     assert results[0]["name"] == "Béziers"
@@ -63,7 +75,7 @@ def test_communes_needs_a_query(client: Any, query: str) -> None:
 def test_communes_refuses_a_query_over_100_characters(client: Any) -> None:
     assert client.http.get("/communes?q=" + "a" * 100).status_code == 200
     body = assert_problem(client.http.get("/communes?q=" + "a" * 101), 400, "q")
-    assert body["detail"] == "« q » dépasse 100 caractères."
+    assert plain(body["detail"]) == "« q » dépasse 100 caractères."
 
 
 @pytest.mark.parametrize("limit", ["0", "51", "-1", "dix", "2.5"])
@@ -111,7 +123,7 @@ def test_nearest_honours_limit(client: Any) -> None:
 )
 def test_nearest_refuses_invalid_coordinates_in_french(client: Any, query: str, field: str) -> None:
     body = assert_problem(client.http.get(f"/brigades/nearest?{query}"), 400, field)
-    assert body["detail"].startswith(f"« {field} »")
+    assert plain(body["detail"]).startswith(f"« {field} »")
 
 
 @pytest.mark.parametrize(("lat", "lon"), [("45.0", "-30.0"), ("52.52", "13.405")])  # mid-Atlantic, Berlin

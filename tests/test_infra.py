@@ -252,6 +252,13 @@ def test_alarms_watch_dead_letters_api_errors_and_push_failures(template: dict[s
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
 
 
+def test_every_function_and_the_api_stage_are_traced_by_x_ray(template: dict[str, Any]) -> None:
+    assert functions(template)
+    for name, function in functions(template).items():
+        assert function["Properties"]["Tracing"] == "Active", name
+    assert template["Resources"]["RestAPI"]["Properties"]["TracingEnabled"] is True
+
+
 # --- IAM --------------------------------------------------------------------------------------------
 
 

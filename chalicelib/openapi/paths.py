@@ -9,6 +9,8 @@ from chalicelib.openapi.build import (
     BOOL,
     COUNT,
     HTTPS,
+    NUMBER,
+    SCHEMAS,
     STRING,
     TEXT,
     TIME,
@@ -30,6 +32,46 @@ from chalicelib.openapi.build import (
 
 Paths = dict[str, dict[str, Any]]
 PDF = "application/pdf"
+
+# How a commune of GET /communes matched what was typed (issue 18): the first word says how the
+# name matched, the next ones which hints it agrees with.
+MATCHES = {
+    "name": "le nom exact (accents, majuscules, tirets, articles et abréviations St, Ste, Mt, s/ mis à part)",
+    "prefix": "le début du nom (saisie en cours)",
+    "corrected": "le nom à une faute de frappe près (deux à partir de 8 lettres) : « Vouliez-vous dire … ? »",
+    "phonetic": "un nom qui se prononce de même (« cholais » : Cholet) : « Vouliez-vous dire … ? »",
+    "former_name": "le nom d'une ancienne commune (déléguée ou associée), donné dans `matched_name`",
+    "postal_code": "le code postal saisi, seul ou à côté du nom",
+    "insee_code": "le code INSEE saisi",
+    "department_hint": "le numéro ou le nom du département saisi à côté du nom",
+    "region_hint": "la région ou le territoire d'outre-mer saisi à côté du nom",
+    "arrondissement": "le numéro d'arrondissement saisi (Paris, Lyon, Marseille)",
+}
+
+
+def _found_commune() -> Schema:
+    """A `Commune` as `GET /communes` answers it: also how it matched, and the hints ignored."""
+    commune = SCHEMAS["Commune"]
+    match = array(
+        {"enum": list(MATCHES)},
+        minItems=1,
+        description="Comment la commune correspond : "
+        + " ; ".join(f"`{word}` : {meaning}" for word, meaning in MATCHES.items()),
+    )
+    ignored = array(
+        TEXT,
+        minItems=1,
+        description="Indices saisis (code postal, département, région…) qu'aucune commune de ce nom ne vérifie : "
+        "la recherche les a ignorés",
+    )
+    return {
+        **commune,
+        "required": [*commune["required"], "match"],
+        "properties": {**commune["properties"], "match": match, "ignored_hints": ignored},
+    }
+
+
+FOUND_COMMUNE = _found_commune()
 
 
 def public() -> Paths:
@@ -304,8 +346,9 @@ def brigades() -> Paths:
     return {
         "/communes": {
             "get": op(
-                "Communes par nom, code postal ou code INSEE",
-                answer(200, obj({"results": array(ref("Commune"))})),
+                "Communes par nom tel qu'on le tape (avec code postal, département, région ou arrondissement), "
+                "code postal ou code INSEE",
+                answer(200, obj({"results": array(FOUND_COMMUNE)})),
                 id="searchCommunes",
                 tag="brigades",
                 errors=(400,),
@@ -398,6 +441,39 @@ def operators(components: dict[str, Schema]) -> Paths:
                 tag="operators",
                 errors=(409,),
                 body=model("advice:AdviceListBody", components),
+                operator=True,
+            )
+        },
+        "/admin/metrics": {
+            "get": op(
+                "Indicateurs de la dernière heure (administrateurs, environnement local)",
+                answer(
+                    200,
+                    obj(
+                        {
+                            "source": {"const": "process"},
+                            "since": TIME,
+                            "until": TIME,
+                            "metrics": array(
+                                obj(
+                                    {"name": TEXT, "unit": enum(["Count", "Milliseconds"])},
+                                    {
+                                        "sum": NUMBER,
+                                        "count": COUNT,
+                                        "mean": NUMBER,
+                                        "p95": NUMBER,
+                                        "max": NUMBER,
+                                        "by": array(obj({"dimensions": mapping(STRING, "Valeur par dimension")})),
+                                    },
+                                )
+                            ),
+                        }
+                    ),
+                ),
+                id="readOperationsMetrics",
+                tag="operators",
+                errors=(400, 404),
+                params=(query("minutes", {"type": "integer", "minimum": 1, "maximum": 180, "default": 60}, "Durée"),),
                 operator=True,
             )
         },

@@ -80,6 +80,31 @@ def test_the_brigade_search_suggests_communes_as_one_types(page: Any, check_page
     check_page(page, "brigades-commune")
 
 
+def test_the_type_ahead_explains_how_it_understood_the_commune(page: Any, check_page: Any) -> None:
+    page.goto("/#brigades")
+    search = page.get_by_role("combobox", name="Commune ou code postal")
+    search.press_sequentially("cholais", delay=30)  # Cholet, spelt by ear
+    option = page.get_by_role("option", name=re.compile("^Cholet"))
+    expect(option.first).to_contain_text("Vouliez-vous dire Cholet ?")
+    check_page(page, "suggestions-corrected")
+    search.fill("")
+    search.press_sequentially("Meythet", delay=30)  # merged into Annecy
+    expect(page.get_by_role("option").first).to_contain_text("Meythet : ancienne commune d’Annecy")
+    check_page(page, "suggestions-former-commune")
+    search.fill("")
+    search.press_sequentially("cholet 75", delay=30)  # Cholet is not in Paris: the hint is ignored
+    expect(page.get_by_role("option").first).to_contain_text("Cholet")
+    note = "Aucune commune de ce nom ne correspond à «\u00a075\u00a0»\u00a0: indice ignoré."
+    expect(page.locator("#commune-note")).to_have_text(note)
+    check_page(page, "suggestions-ignored-hint")
+    search.fill("")
+    search.press_sequentially("toulon 83000", delay=30)  # name and postal code: nothing to explain
+    first = page.get_by_role("option").first
+    expect(first).to_contain_text("Toulon")
+    expect(first.locator(".match")).to_have_count(0)
+    expect(page.locator("#commune-note")).to_be_hidden()
+
+
 def test_geolocation_finds_the_commune_and_the_nearest_brigades(page: Any, context: Any, check_page: Any) -> None:
     context.grant_permissions(["geolocation"])
     context.set_geolocation(MONTPELLIER)
@@ -243,19 +268,26 @@ def test_prevention_and_victim_pages_show_the_advice_and_the_emergency_links(pag
     page.get_by_role("link", name="Victime").click()
     expect(page.get_by_role("heading", level=1, name="Victime d'un cambriolage")).to_be_focused()
     numbers = page.locator("#victime-content .numbers a")
-    expect(numbers).to_have_count(3)
+    expect(numbers).to_have_count(5)
     assert numbers.evaluate_all("(links) => links.map((a) => a.getAttribute('href'))") == [
         "tel:17",
         "tel:112",
         "sms:114",
+        "tel:116006",
+        "tel:+33892705705",
     ]
-    expect(page.locator("#victime-content .steps > li").first).to_contain_text("17")
+    steps = page.locator("#victime-content .steps > li")
+    expect(steps.first).to_contain_text("17")
+    expect(steps.nth(2)).to_contain_text("opposition")  # the urgent step comes before the inventory
+    expect(steps.nth(3)).to_contain_text("liste des biens volés")
+    expect(page.locator("#victime-content .sources li").first).to_contain_text("vérifié le 2 décembre 2026")
     check_page(page, "victime")
 
 
 def test_the_otv_page_downloads_the_blank_form_and_a_prefilled_one(page: Any, check_page: Any) -> None:
     page.goto("/#otv")
     expect(page.locator("#otv-content").get_by_role("heading", name="Vous habitez en zone gendarmerie")).to_be_visible()
+    expect(page.locator("#otv-content")).to_contain_text("Opération tranquillité entreprises et commerces")
     check_page(page, "otv")
     # Chromium headless cancels link downloads of an inline PDF (its viewer): fetch what the link names.
     link = page.get_by_role("link", name="Télécharger le formulaire vierge (PDF)")

@@ -37,6 +37,7 @@ async function suggest() {
     if (query !== lastQuery) return; // an older answer arriving late
     clearProblem(form);
     showList(answer.results);
+    showIgnoredHints(answer.results);
   } catch (error) {
     closeList();
     showProblem(form, error, { focus: false });
@@ -57,6 +58,7 @@ function showList(results) {
         },
         commune.name,
         el("span", { className: "meta" }, communeDetails(commune)),
+        matchExplanation(commune, index) ? el("span", { className: "match" }, matchExplanation(commune, index)) : null,
       ),
     ),
   );
@@ -66,13 +68,37 @@ function showList(results) {
 }
 
 function communeDetails(commune) {
-  const parts = [(commune.postal_codes || [])[0], `département ${commune.department}`];
-  if (commune.matched_name) parts.unshift(`ancienne commune ${commune.matched_name}`);
-  return parts.filter(Boolean).join(" · ");
+  return [(commune.postal_codes || [])[0], `département ${commune.department}`].filter(Boolean).join(" · ");
+}
+
+// How the search understood what was typed (`match`, API.md): a former commune's name, or, for the
+// first answer, a typo or a name heard rather than read.
+function matchExplanation(commune, index) {
+  const match = commune.match || [];
+  if (commune.matched_name) return `${commune.matched_name} : ancienne commune ${ofName(commune.name)}`;
+  if (index === 0 && (match.includes("corrected") || match.includes("phonetic"))) return `Vouliez-vous dire ${commune.name} ?`;
+  return "";
+}
+
+// « de » before a commune's name, as French writes it: d'Annecy, du Havre, des Mureaux, de la Ciotat.
+function ofName(name) {
+  const article = name.match(/^(?:(Les|Le|La) |L[’'])(.*)$/u);
+  if (article) return `${{ Le: "du ", Les: "des ", La: "de la " }[article[1]] || "de l’"}${article[2]}`;
+  return /^[aeiouyhâàéèêëîïôöûüœ]/iu.test(name) ? `d’${name}` : `de ${name}`;
+}
+
+function showIgnoredHints(results) {
+  const ignored = results.length ? results[0].ignored_hints || [] : [];
+  const note = $("commune-note");
+  note.textContent = ignored.length
+    ? `Aucune commune de ce nom ne correspond à ${ignored.map((hint) => `«\u00a0${hint}\u00a0»`).join(", ")}\u00a0: indice ignoré.`
+    : "";
+  note.hidden = !ignored.length;
 }
 
 function closeList() {
   $("commune-list").hidden = true;
+  $("commune-note").hidden = true;
   $("commune-input").setAttribute("aria-expanded", "false");
   $("commune-input").removeAttribute("aria-activedescendant");
 }
