@@ -174,7 +174,7 @@ def _check_form(text: str) -> list[Finding]:
 def _check(rule: Rule, prepared: Prepared) -> list[Finding]:
     for pattern in rule.patterns:
         for start, end in _spans(pattern, prepared):
-            return [_finding(rule.id, excerpt=prepared.shown[start:end])]
+            return [_finding(rule.id, excerpt=prepared.quote(start, end))]
     return []
 
 

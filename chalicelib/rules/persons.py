@@ -16,7 +16,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from chalicelib.rules.text import Prepared
@@ -65,6 +65,7 @@ _VEHICLE_NAMES = _set("mercedes clio megane zoe alpine laguna kangoo fiesta cors
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?(?:-[^\W\d_]+)*")
 
 
+@lru_cache(maxsize=8192)
 def fold_name(name: str) -> str:
     """Lower case, no accents (« Mickaël » → « mickael »)."""
     decomposed = unicodedata.normalize("NFKD", name.strip().lower())

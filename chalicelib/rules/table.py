@@ -282,7 +282,8 @@ RULES: tuple[Rule, ...] = (
             Pattern(
                 "la rumeur et le doute (« selon des habitants », « non confirmé », « il semble », « peut-être »)",
                 r"\b(?:rumeurs?|on-dit|bruits?\s+(?:qui\s+courent|qui\s+court|courent)|il\s+(?:se\s+dit|para[iî]t"
-                r"|sembler(?:ait)?|semble)|semble-t-il|para[iî]t-il|apparemment|vraisemblablement|sans\s+doute"
+                r"|sembler(?:ait)?|semble)|semble-t-il|para[iî]t-il|apparemment|vraisemblablement|probablement|possiblement"
+                r"|éventuellement|potentiellement|supposément|présumément|a\s+priori|sans\s+doute"
                 r"|peut-être|peut\s+être|il\s+se\s+peut|on\s+parle\s+d)"
                 r"|\b(?:non|pas|pas\s+encore|jamais)\s+(?:confirmée?s?|vérifiée?s?|établie?s?|avérée?s?)\b"
                 r"|\bà\s+(?:confirmer|vérifier)\b|\brien\s+(?:n'est|de)\s+(?:confirmé|établi|vérifié|avéré|officiel)"

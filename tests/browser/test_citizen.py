@@ -77,6 +77,8 @@ def test_the_brigade_search_suggests_communes_as_one_types(page: Any, check_page
     expect(results.locator(".notice")).to_contain_text("probablement en zone police (estimation)")
     expect(leads.first.locator("a[href^='tel:']")).to_have_count(1)
     expect(leads.locator("a[href^='https://www.openstreetmap.org/?mlat=']")).to_have_count(2)
+    expect(page.locator("#data-date")).to_contain_text(re.compile(r"fiches des unités mises à jour jusqu'au \d+"))
+    expect(page.locator("#data-date")).to_contain_text("75, 77, 92, 93, 94, 95")
     check_page(page, "brigades-commune")
 
 
