@@ -34,6 +34,7 @@ from chalicelib import composer, departements, push, rules
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError
 from chalicelib.models import AlertLogEntry, CurrentAlert
+from chalicelib.observability import metric, traced
 from chalicelib.validation import Body
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 COMMIT_BUDGET_SECONDS = 10.0  # concurrent senders of one département retry their write this long
 LOG_RETENTION = timedelta(days=365)
 RETRY_AFTER = timedelta(seconds=30)  # a delivery this recent may still be in flight: leave it alone
-RETRACTION_TEXT = "Message précédent annulé par la gendarmerie : aucune alerte cambriolage en cours."
+RETRACTION_TEXT = "Message précédent annulé par la gendarmerie\u202f: aucune alerte cambriolages en cours."
 UNDELIVERED = ("pending", "retrying", "failed")
 _FIELDS = {"offence_type": "offence_type", "offence_not_established": "offence_established"}
 
@@ -125,9 +126,11 @@ def _field(finding: rules.Finding, composed: composer.Composed | None) -> str:
 # --- Send and retract ----------------------------------------------------------------------------
 
 
+@traced
 def send(*, department: str, body: AlertBody, sender: str) -> dict[str, Any]:
     """Compose if need be, check, record (current item + log entry), then deliver. A refusal is
     logged, then a 422."""
+    started = time.monotonic()
     composed = _compose(department, body.offence_type, body.composition)
     text = composed.text if composed is not None else rules.normalize_text(body.text or "")
     findings = rules.check_alert(
@@ -152,11 +155,14 @@ def send(*, department: str, body: AlertBody, sender: str) -> dict[str, Any]:
     previous, current = _commit(department, kind="sent", sender=sender, change=replace, composition=composition)
     replaced = previous.alert_id if previous is not None and previous.status == "active" else None
     log.info("alert sent", extra={"department": department, "revision": current.revision, "operator": sender})
-    return {"alert": _public(current), "replaced": replaced, "delivery": _deliver(current)}
+    metric("AlertsSent", Department=department)
+    return {"alert": _public(current), "replaced": replaced, "delivery": _deliver(current, since=started)}
 
 
+@traced
 def retract(*, department: str, sender: str) -> dict[str, Any]:
     """Clear the current alert and push a notice that replaces it on the phones; 404 if none."""
+    started = time.monotonic()
 
     def clear(previous: CurrentAlert | None, now: datetime) -> CurrentAlert:
         if previous is None or previous.status != "active":
@@ -174,7 +180,8 @@ def retract(*, department: str, sender: str) -> dict[str, Any]:
 
     _, current = _commit(department, kind="retracted", sender=sender, change=clear)
     log.info("alert retracted", extra={"department": department, "revision": current.revision, "operator": sender})
-    return {"alert": _public(current), "delivery": _deliver(current)}
+    metric("AlertsRetracted", Department=department)
+    return {"alert": _public(current), "delivery": _deliver(current, since=started)}
 
 
 def _commit(
@@ -279,6 +286,9 @@ def _log_refusal(
         expires_at=now + LOG_RETENTION,
     ).save()
     log.info("alert refused", extra={"department": department, "operator": sender, "rules": [f.rule for f in findings]})
+    metric("AlertsRefused", Department=department)
+    for rule in sorted({f.rule for f in findings}):
+        metric("AlertRefusalFindings", Rule=rule)
 
 
 def _rejected(text: str, findings: list[rules.Finding], composed: composer.Composed | None) -> AppError:
@@ -294,11 +304,15 @@ def _rejected(text: str, findings: list[rules.Finding], composed: composer.Compo
 # --- Delivery --------------------------------------------------------------------------------------
 
 
-def _deliver(current: CurrentAlert, done: dict[str, Any] | None = None) -> dict[str, Any]:
+def _deliver(
+    current: CurrentAlert, done: dict[str, Any] | None = None, *, since: float | None = None
+) -> dict[str, Any]:
     """Hand the current revision to the channels not yet done, then record the outcome; never raises
-    (the alert is already recorded: a failure here is for the retry to mend)."""
+    (the alert is already recorded: a failure here is for the retry to mend). `since` (monotonic)
+    is when the send began: the hand-over latency of each channel counts from there."""
     done = dict(done or {})
-    results = push.deliver(_notification(current), skip=frozenset(n for n, r in done.items() if r.get("ok")))
+    skip = frozenset(n for n, r in done.items() if r.get("ok"))
+    results = push.deliver(_notification(current), skip=skip, since=since)
     done.update({name: {"ok": r.ok, **r.detail} for name, r in results.items()})
     status = "published" if all(r.get("ok") for r in done.values()) else "failed"
     try:

@@ -33,6 +33,7 @@ from chalicelib import departements
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError, field_error
 from chalicelib.models import Subscription
+from chalicelib.observability import metric
 from chalicelib.push import sns
 from chalicelib.push.webpush_subscription import WebPushSubscription
 from chalicelib.validation import Body
@@ -71,6 +72,7 @@ def register(body: SubscriptionBody) -> dict[str, str]:
     token = _credential(body)
     token_hash = _hash(token)
     subscription = _find_by_token(token_hash)
+    created = subscription is None
     if subscription is None:
         subscription = Subscription(
             id=secrets.token_urlsafe(24), platform=body.platform, token_hash=token_hash, created_at=_now()
@@ -80,6 +82,8 @@ def register(body: SubscriptionBody) -> dict[str, str]:
     else:
         _attach_mobile(subscription, token=token, department=department)
     log.info("subscription registered", extra={"platform": body.platform, "department": department})
+    if created:
+        metric("SubscriptionsCreated", Platform=body.platform)
     return _public(subscription)
 
 
@@ -164,6 +168,7 @@ def _remove_if_expired(subscription_id: str, cutoff: datetime) -> int:
     except (Subscription.DoesNotExist, DeleteError):
         return 0
     _quietly(_release, subscription)
+    metric("SubscriptionsExpired", Platform=subscription.platform)
     return 1
 
 
@@ -246,6 +251,7 @@ def _remove(subscription: Subscription) -> None:
     """SNS resources first, item last: if SNS fails, the item remains and a retry finishes the job."""
     _release(subscription)
     subscription.delete()
+    metric("SubscriptionsRemoved", Platform=subscription.platform)
 
 
 def _release(subscription: Subscription) -> None:

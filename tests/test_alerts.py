@@ -350,12 +350,16 @@ def test_a_retry_publishes_only_the_newest_revision(
     assert [e.delivery_status for e in log_entries()] == ["published", "superseded"]
 
 
+def crash(*_: Any, **__: Any) -> Any:
+    raise RuntimeError("the container died between the commit and the delivery")
+
+
 def test_an_alert_left_pending_by_a_crash_is_delivered_by_the_retry(
     client: Any, auth_header: Headers, monkeypatch: pytest.MonkeyPatch, published: Callable[..., Any]
 ) -> None:
     with monkeypatch.context() as patch:
-        patch.setattr(alerts, "_deliver", lambda current, done=None: {"status": "pending"})
-        post(client, auth_header("corg-34"))
+        patch.setattr(alerts, "_deliver", crash)
+        assert post(client, auth_header("corg-34")).status_code == 500
     assert current().delivery_status == "pending"
     assert alerts.retry_deliveries(now=later(minutes=1)) == 1
     assert len(published("34")) == 1 and current().delivery_status == "published"
@@ -492,8 +496,23 @@ def test_a_retried_refusal_is_replayed_and_logged_once(client: Any, auth_header:
     second = post(client, headers, text="Rôdeur aperçu")
     assert first.status_code == second.status_code == 422
     assert second.headers["Content-Type"] == "application/problem+json"
-    assert second.json_body == first.json_body
+    without_excerpts = [{k: v for k, v in f.items() if k != "excerpt"} for f in first.json_body["findings"]]
+    assert second.json_body == {**first.json_body, "findings": without_excerpts}
     assert len(log_entries()) == 1
+
+
+def test_a_refusal_is_kept_for_replays_without_the_refused_personal_data(client: Any, auth_header: Headers) -> None:
+    from chalicelib.models import IdempotencyRecord
+
+    text = "Cambriolage chez Kevin Durand, voiture AB-123-CD, appelez le 06 12 34 56 78"
+    first = post(client, {**auth_header("corg-34"), "Idempotency-Key": "k-personal"}, text=text)
+    assert first.status_code == 422
+    assert {f.get("excerpt") for f in first.json_body["findings"]} >= {"AB-123-CD", "06 12 34 56 78", "Kevin Durand"}
+    stored = json.dumps([record.response for record in IdempotencyRecord.scan()], ensure_ascii=False)
+    entry = json.dumps([e.text for e in log_entries()] + [e.findings for e in log_entries()], ensure_ascii=False)
+    for personal in ("AB-123-CD", "06 12 34 56 78", "Kevin", "Durand"):
+        assert personal not in stored and personal not in entry
+    assert '"licence_plate"' in stored and '"named_person"' in stored
 
 
 def test_keys_belong_to_their_operator(client: Any, auth_header: Headers) -> None:

@@ -63,11 +63,12 @@ NOT_SCOPED = ["/corg/alerts/check", "/corg/alert-advice"]
 CORG_ON_74 = [op for op in OPERATIONS if op[1].startswith("/corg/") and op[1] not in NOT_SCOPED]
 OPP_ONLY = [op for op in OPERATIONS if op[1].startswith("/opp/")]
 CORG_ONLY = [op for op in OPERATIONS if op[1].startswith("/corg/") and op not in SHARED]
+ADMIN_ONLY = [op for op in OPERATIONS if op[1].startswith("/admin/")]
 
 
 def test_the_matrix_covers_every_operator_route() -> None:
-    assert len(OPERATIONS) == 10
-    assert set(OPERATIONS) == {*CORG_ONLY, *OPP_ONLY, *SHARED}
+    assert len(OPERATIONS) == 11
+    assert set(OPERATIONS) == {*CORG_ONLY, *OPP_ONLY, *SHARED, *ADMIN_ONLY}
 
 
 @pytest.mark.parametrize(("method", "path"), SHARED)
@@ -133,6 +134,14 @@ def test_the_opp_may_not_send_check_or_read_alerts(
     client: Any, aws_faults: AwsFaults, auth_header: Headers, method: str, path: str
 ) -> None:
     assert "CORG" in refused(client, aws_faults, auth_header("opp-ggd34"), method, path)
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ONLY)
+@pytest.mark.parametrize("operator", ["corg-34", "opp-ggd34"])
+def test_only_administrators_read_the_operations_figures(
+    client: Any, aws_faults: AwsFaults, auth_header: Headers, method: str, path: str, operator: str
+) -> None:
+    assert "administrateurs" in refused(client, aws_faults, auth_header(operator), method, path)
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)

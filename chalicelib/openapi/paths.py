@@ -9,6 +9,7 @@ from chalicelib.openapi.build import (
     BOOL,
     COUNT,
     HTTPS,
+    NUMBER,
     SCHEMAS,
     STRING,
     TEXT,
@@ -78,7 +79,37 @@ def public() -> Paths:
         "/health": {
             "get": op(
                 "État du service",
-                answer(200, obj({"status": {"type": "string", "const": "ok"}})),
+                answer(
+                    200,
+                    obj(
+                        {"status": {"type": "string", "const": "ok"}},
+                        {
+                            "data": obj(
+                                {
+                                    "units_updated": {
+                                        **nullable({"type": "string", "format": "date"}),
+                                        "description": "Mise à jour la plus récente des fiches des unités (annuaire "
+                                        "Service-Public.fr)",
+                                    },
+                                    "official_zones": {
+                                        **array(ref("DepartmentCode")),
+                                        "description": "Départements dont la zone police/gendarmerie est officielle",
+                                    },
+                                    "ministry_competence": {
+                                        **BOOL,
+                                        "description": "Le fichier de compétence territoriale du ministère est utilisé",
+                                    },
+                                    "built_at": {
+                                        **nullable(TIME),
+                                        "description": "Date de préparation des données par `make data`",
+                                    },
+                                },
+                                description="Les données de la recherche des brigades et leur date",
+                            )
+                        },
+                    ),
+                    name="Health",
+                ),
                 id="getHealth",
                 tag="public",
                 aws=False,
@@ -87,7 +118,11 @@ def public() -> Paths:
         "/departments": {
             "get": op(
                 "Les 101 départements",
-                answer(200, obj({"departments": array(ref("Department"), minItems=101, maxItems=101)})),
+                answer(
+                    200,
+                    obj({"departments": array(ref("Department"), minItems=101, maxItems=101)}),
+                    name="DepartmentList",
+                ),
                 id="listDepartments",
                 tag="public",
                 aws=False,
@@ -96,7 +131,7 @@ def public() -> Paths:
         "/openapi.json": {
             "get": op(
                 "Cette description OpenAPI",
-                answer(200, OPENAPI_DOCUMENT),
+                answer(200, OPENAPI_DOCUMENT, name="OpenApiDocument"),
                 id="getOpenApiDescription",
                 tag="public",
                 aws=False,
@@ -105,7 +140,9 @@ def public() -> Paths:
         "/webpush/public-key": {
             "get": op(
                 "Clé publique VAPID pour abonner le navigateur",
-                answer(200, obj({"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{80,}$"}})),
+                answer(
+                    200, obj({"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{80,}$"}}), name="WebPushKey"
+                ),
                 id="getWebPushPublicKey",
                 tag="subscriptions",
                 errors=(503,),
@@ -115,7 +152,7 @@ def public() -> Paths:
         "/feed": {
             "get": op(
                 "Actualités nationales, les plus récentes d'abord",
-                answer(200, obj({"items": array(ref("FeedItem")), "next_cursor": nullable(TEXT)})),
+                answer(200, obj({"items": array(ref("FeedItem")), "next_cursor": nullable(TEXT)}), name="FeedPage"),
                 id="listFeedItems",
                 tag="public",
                 errors=(400,),
@@ -141,6 +178,7 @@ def content(components: dict[str, Schema]) -> Paths:
                             **page,
                         }
                     ),
+                    name="PreventionAdvice",
                 ),
                 id="getPreventionAdvice",
                 tag="content",
@@ -161,6 +199,7 @@ def content(components: dict[str, Schema]) -> Paths:
                             **page,
                         }
                     ),
+                    name="VictimGuide",
                 ),
                 id="getVictimGuide",
                 tag="content",
@@ -170,7 +209,7 @@ def content(components: dict[str, Schema]) -> Paths:
         "/content/otv": {
             "get": op(
                 "Opération Tranquillité Vacances",
-                answer(200, otv_information(page)),
+                answer(200, otv_information(page), name="OtvInformation"),
                 id="getOtvInformation",
                 tag="content",
                 errors=(404,),
@@ -225,7 +264,11 @@ def subscriptions(components: dict[str, Schema]) -> Paths:
         "/subscriptions/{subscription_id}": {
             "put": op(
                 "Rafraîchir, changer de département ou retirer le consentement",
-                answer(200, obj({"id": TEXT, "department": ref("DepartmentCode"), "subscribed": BOOL})),
+                answer(
+                    200,
+                    obj({"id": TEXT, "department": ref("DepartmentCode"), "subscribed": BOOL}),
+                    name="SubscriptionState",
+                ),
                 id="updateSubscription",
                 tag="subscriptions",
                 errors=(404, 410),
@@ -257,7 +300,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/alerts/{department}": {
             "get": op(
                 "Alerte en cours du département",
-                answer(200, obj({"alert": nullable(ref("Alert"))})),
+                answer(200, obj({"alert": nullable(ref("Alert"))}), name="CurrentAlert"),
                 id="getCurrentAlert",
                 tag="alerts",
                 errors=(400,),
@@ -272,6 +315,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
                     obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))}, {"text": STRING}),
                     description="Constats des règles ; pour une `composition`, le texte composé (`text`) et, pour "
                     "chaque constat, le champ concerné (`field`)",
+                    name="AlertCheck",
                 ),
                 id="checkAlert",
                 tag="operators",
@@ -287,6 +331,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
                     201,
                     obj({"alert": ref("Alert"), "replaced": nullable(TEXT), "delivery": ref("Delivery")}),
                     description="Enregistrée et diffusée (ou à rediffuser : `delivery.status`)",
+                    name="AlertSent",
                     headers={"Idempotent-Replayed": REPLAYED},
                 ),
                 id="sendAlert",
@@ -298,7 +343,9 @@ def alerts(components: dict[str, Schema]) -> Paths:
             ),
             "get": op(
                 "Journal des alertes du département, le plus récent d'abord",
-                answer(200, obj({"department": ref("DepartmentCode"), "entries": array(ref("LogEntry"))})),
+                answer(
+                    200, obj({"department": ref("DepartmentCode"), "entries": array(ref("LogEntry"))}), name="AlertLog"
+                ),
                 id="listAlertLog",
                 tag="operators",
                 errors=(400,),
@@ -309,7 +356,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/corg/alerts/{department}": {
             "delete": op(
                 "Annuler l'alerte en cours (une notification la remplace)",
-                answer(200, obj({"alert": ref("Alert"), "delivery": ref("Delivery")})),
+                answer(200, obj({"alert": ref("Alert"), "delivery": ref("Delivery")}), name="AlertRetracted"),
                 id="retractAlert",
                 tag="operators",
                 errors=(400, 404, 409),
@@ -329,7 +376,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/corg/subscribers": {
             "get": op(
                 "Nombre d'abonnés du département",
-                answer(200, obj({"department": ref("DepartmentCode"), "count": COUNT})),
+                answer(200, obj({"department": ref("DepartmentCode"), "count": COUNT}), name="SubscriberCount"),
                 id="countSubscribers",
                 tag="operators",
                 errors=(400,),
@@ -347,7 +394,7 @@ def brigades() -> Paths:
             "get": op(
                 "Communes par nom tel qu'on le tape (avec code postal, département, région ou arrondissement), "
                 "code postal ou code INSEE",
-                answer(200, obj({"results": array(FOUND_COMMUNE)})),
+                answer(200, obj({"results": array(FOUND_COMMUNE)}), name="CommuneResults"),
                 id="searchCommunes",
                 tag="brigades",
                 errors=(400,),
@@ -371,6 +418,7 @@ def brigades() -> Paths:
                             "nearest": array(ref("NearUnit")),
                         }
                     ),
+                    name="NearestBrigades",
                 ),
                 id="findNearestBrigades",
                 tag="brigades",
@@ -403,7 +451,7 @@ def operators(components: dict[str, Schema]) -> Paths:
         "/auth/login": {
             "post": op(
                 "Connexion d'un opérateur (Cognito)",
-                answer(200, obj({"id_token": token, "expires_in": COUNT, "groups": array(STRING)})),
+                answer(200, obj({"id_token": token, "expires_in": COUNT, "groups": array(STRING)}), name="Session"),
                 id="login",
                 tag="operators",
                 errors=(401, 429),
@@ -443,6 +491,50 @@ def operators(components: dict[str, Schema]) -> Paths:
                 operator=True,
             )
         },
+        "/admin/metrics": {
+            "get": op(
+                "Indicateurs de la dernière heure (administrateurs, environnement local)",
+                answer(
+                    200,
+                    obj(
+                        {
+                            "source": {"type": "string", "const": "process"},
+                            "since": TIME,
+                            "until": TIME,
+                            "metrics": array(
+                                obj(
+                                    {"name": TEXT, "unit": enum(["Count", "Milliseconds"])},
+                                    {
+                                        "sum": NUMBER,
+                                        "count": COUNT,
+                                        "mean": NUMBER,
+                                        "p95": NUMBER,
+                                        "max": NUMBER,
+                                        "by": array(
+                                            obj(
+                                                {"dimensions": mapping(STRING, "Valeur par dimension")},
+                                                {
+                                                    "sum": NUMBER,
+                                                    "count": COUNT,
+                                                    "mean": NUMBER,
+                                                    "p95": NUMBER,
+                                                    "max": NUMBER,
+                                                },
+                                            )
+                                        ),
+                                    },
+                                )
+                            ),
+                        }
+                    ),
+                ),
+                id="readOperationsMetrics",
+                tag="operators",
+                errors=(400, 404),
+                params=(query("minutes", {"type": "integer", "minimum": 1, "maximum": 180, "default": 60}, "Durée"),),
+                operator=True,
+            )
+        },
         "/opp/prevention-push": {
             "post": op(
                 "Message de prévention national",
@@ -460,6 +552,7 @@ def operators(components: dict[str, Schema]) -> Paths:
                         }
                     ),
                     description="Envoyé",
+                    name="PreventionPush",
                 ),
                 id="sendPreventionPush",
                 tag="operators",
@@ -523,6 +616,10 @@ def otv_information(page: dict[str, Schema]) -> Schema:
                                 "latest_days_before": {**COUNT, "description": "Inscription au plus tard (jours)"},
                                 "min_absence_days": {**COUNT, "description": "Absence minimale (jours)"},
                                 "max_absence_months": {**COUNT, "description": "Absence maximale (mois)"},
+                            },
+                            {
+                                "home_types": array(enum(["maison", "appartement", "commerce"])),
+                                "residences": array(enum(["principale", "secondaire"])),
                             },
                             description="Les limites de dates que POST /otv/form applique dans cette zone",
                         ),
