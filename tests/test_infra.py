@@ -412,3 +412,136 @@ def test_the_gateway_own_answers_are_french_problems_with_the_security_headers(t
         problem = json.loads(answer["ResponseTemplates"]["application/json"])
         assert problem["detail"] and "Missing Authentication Token" not in problem["detail"]
         assert problem["status"] == int(answer.get("StatusCode", problem["status"]))
+
+
+# --- AWS WAF ---------------------------------------------------------------------------------------
+
+
+def _web_acl(template: dict[str, Any]) -> dict[str, Any]:
+    [acl] = resources(template, "AWS::WAFv2::WebACL").values()
+    return dict(acl["Properties"])
+
+
+def _matches(statement: dict[str, Any], method: str, path: str) -> bool:
+    """What the scope-down statements of this template mean for one request (the subset they use)."""
+    if "AndStatement" in statement:
+        return all(_matches(s, method, path) for s in statement["AndStatement"]["Statements"])
+    if "OrStatement" in statement:
+        return any(_matches(s, method, path) for s in statement["OrStatement"]["Statements"])
+    match = statement["ByteMatchStatement"]
+    value = method if "Method" in match["FieldToMatch"] else path
+    needle, where = match["SearchString"], match["PositionalConstraint"]
+    return {
+        "EXACTLY": value == needle,
+        "ENDS_WITH": value.endswith(needle),
+        "CONTAINS": needle in value,
+        "STARTS_WITH": value.startswith(needle),
+    }[where]
+
+
+def _rate_rules_counting(acl: dict[str, Any], method: str, path: str) -> set[str]:
+    counted = set()
+    for rule in acl["Rules"]:
+        rate = rule["Statement"].get("RateBasedStatement")
+        if rate and ("ScopeDownStatement" not in rate or _matches(rate["ScopeDownStatement"], method, path)):
+            counted.add(rule["Name"])
+    return counted
+
+
+def test_a_web_acl_guards_the_api_stage(template: dict[str, Any]) -> None:
+    acl = _web_acl(template)
+    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    [association] = resources(template, "AWS::WAFv2::WebACLAssociation").values()
+    target = association["Properties"]["ResourceArn"]["Fn::Join"][1]
+    assert {"Ref": "RestAPI"} in target and {"Ref": "RestAPI.Stage"} in target
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "rules"),
+    [
+        ("POST", "/api/subscriptions", {"RegistrationsPerIp"}),
+        ("PUT", "/api/subscriptions/Zx8_abc", {"SubscriptionChangesPerIp"}),
+        ("DELETE", "/api/subscriptions/Zx8_abc", {"SubscriptionChangesPerIp"}),
+        ("POST", "/api/auth/login", {"AuthPerIp"}),
+        ("POST", "/auth/login", {"AuthPerIp"}),  # a custom domain without the stage prefix
+        ("GET", "/api/feed", set()),
+        ("GET", "/api/alerts/34", set()),
+        ("POST", "/api/corg/alerts", set()),
+    ],
+)
+def test_rate_limits_per_ip_count_each_route_family_and_everything_under_a_general_cap(
+    template: dict[str, Any], method: str, path: str, rules: set[str]
+) -> None:
+    assert _rate_rules_counting(_web_acl(template), method, path) == rules | {"AllRequestsPerIp"}
+
+
+def test_every_rate_limit_is_a_parameter_per_ip_over_five_minutes_answered_in_french(
+    template: dict[str, Any],
+) -> None:
+    acl = _web_acl(template)
+    parameters = template["Parameters"]
+    rates = {r["Name"]: r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]}
+    assert len(rates) == 4
+    limits = {}
+    for name, rule in rates.items():
+        statement = rule["Statement"]["RateBasedStatement"]
+        assert (statement["AggregateKeyType"], statement["EvaluationWindowSec"]) == ("IP", 300)
+        limits[name] = parameters[statement["Limit"]["Ref"]]["Default"]
+        response = rule["Action"]["Block"]["CustomResponse"]
+        assert response["ResponseCode"] == 429
+        assert {"Name": "Retry-After", "Value": "300"} in response["ResponseHeaders"]
+        problem = json.loads(acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]["Content"])
+        assert problem["status"] == 429 and "réessayez" in problem["detail"]
+    assert limits["AllRequestsPerIp"] > max(v for k, v in limits.items() if k != "AllRequestsPerIp")
+    # the app's own limit is per minute: five of its minutes hold more than the WAF lets through
+    assert limits["RegistrationsPerIp"] <= 5 * Settings().registrations_per_minute
+
+
+def test_the_managed_rule_groups_run_after_the_rate_limits_with_the_body_size_reviewed(
+    template: dict[str, Any],
+) -> None:
+    from chalicelib.validation import MAX_BODY_BYTES
+
+    acl = _web_acl(template)
+    groups = {
+        r["Statement"]["ManagedRuleGroupStatement"]["Name"]: r
+        for r in acl["Rules"]
+        if "ManagedRuleGroupStatement" in r["Statement"]
+    }
+    assert set(groups) == {
+        "AWSManagedRulesAmazonIpReputationList",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesCommonRuleSet",
+    }
+    assert all(g["OverrideAction"] == {"None": {}} for g in groups.values())
+    common = groups["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
+    assert common["RuleActionOverrides"] == [{"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}]
+    [oversized] = [r for r in acl["Rules"] if r["Name"] == "OversizedBody"]
+    size = oversized["Statement"]["SizeConstraintStatement"]
+    # a feed item (2,000 characters, each up to 6 bytes once JSON-escaped) must pass
+    assert 2_000 * 6 + 120 * 6 < size["Size"] <= MAX_BODY_BYTES
+    assert acl["AssociationConfig"]["RequestBody"]["API_GATEWAY"]["DefaultSizeInspectionLimit"] == "KB_16"
+    priorities = [r["Priority"] for r in acl["Rules"]]
+    assert len(set(priorities)) == len(priorities)
+    rate_last = max(r["Priority"] for r in acl["Rules"] if "RateBasedStatement" in r["Statement"])
+    assert all(g["Priority"] > rate_last for g in groups.values())
+
+
+def test_the_waf_logs_blocked_requests_only_without_tokens_or_positions_for_as_long_as_the_functions(
+    template: dict[str, Any],
+) -> None:
+    config = json.loads((PROJECT / ".chalice" / "config.json").read_text())
+    [logging_config] = resources(template, "AWS::WAFv2::LoggingConfiguration").values()
+    properties = logging_config["Properties"]
+    groups = {
+        sub(g["Properties"]["LogGroupName"]): g["Properties"]
+        for g in resources(template, "AWS::Logs::LogGroup").values()
+    }
+    waf_group = groups["aws-waf-logs-${ResourcePrefix}"]
+    assert waf_group["RetentionInDays"] == config["log_retention_in_days"]
+    [destination] = properties["LogDestinationConfigs"]
+    assert sub(destination).endswith(":log-group:aws-waf-logs-${ResourcePrefix}")
+    assert {"SingleHeader": {"Name": "authorization"}} in properties["RedactedFields"]
+    assert {"QueryString": {}} in properties["RedactedFields"]
+    assert properties["LoggingFilter"]["DefaultBehavior"] == "DROP"
