@@ -15,7 +15,7 @@ import yaml
 from chalicelib import departements
 from chalicelib.auth import ADMIN, CORG_PREFIX, OPP
 from chalicelib.config import Settings
-from tools import iam_actions, infra_gen
+from tools import iam_actions, iam_policies, infra_gen
 from tools.package import stage_config, template_only
 from tools.stage_secrets import vapid_parameters
 
@@ -253,36 +253,72 @@ def used() -> dict[str, list[str]]:
     return iam_actions.used_actions()
 
 
-def test_every_deployed_stage_has_its_own_policy_file() -> None:
+def _policies(stage: str) -> dict[str, dict[str, Any]]:
+    """Each deployed function's policy file for `stage`."""
+    return {f: json.loads(iam_policies.policy_file(stage, f).read_text()) for f in iam_policies.functions()}
+
+
+def test_every_function_of_every_deployed_stage_has_its_own_policy_file() -> None:
     config = json.loads((PROJECT / ".chalice" / "config.json").read_text())
+    assert iam_actions.stages() == sorted(STAGES)
+    assert set(iam_policies.functions()) == {
+        iam_policies.API,
+        "webpush_worker",
+        "retry_alert_deliveries",
+        "sweep_expired_subscriptions",
+        "sweep_disabled_endpoints",
+        "otv_reminders",
+    }
     for stage in STAGES:
         assert config["stages"][stage]["autogen_policy"] is False
-        assert config["stages"][stage]["iam_policy_file"] == f"policy-{stage}.json"
-    assert iam_actions.stages() == sorted(STAGES)
+        files = {name: f["iam_policy_file"] for name, f in config["stages"][stage]["lambda_functions"].items()}
+        assert files == {f: iam_policies.policy_file(stage, f).name for f in iam_policies.functions()}
+        assert len(set(files.values())) == len(files)
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_policy_allows_exactly_the_actions_the_code_calls(used: dict[str, list[str]], stage: str) -> None:
-    allowed = iam_actions.policy_actions(iam_actions.policy(stage))
-    missing = {action: used[action] for action in set(used) - allowed}
-    assert missing == {}, f"policy-{stage}.json lacks actions the code calls (python -m tools.iam_actions)"
-    assert allowed - set(used) == set(), f"policy-{stage}.json allows actions no code calls"
+def test_each_policy_file_is_what_its_functions_code_needs(stage: str) -> None:
+    """The drift test, per function: rewrite with `python -m tools.iam_policies --write`."""
+    prefix = stage_config(stage)["prefix"]
+    for function, document in _policies(stage).items():
+        assert document == iam_policies.policy(function, prefix), f"{function}: python -m tools.iam_policies --write"
+
+
+def test_together_the_functions_allow_every_action_the_code_calls(used: dict[str, list[str]]) -> None:
+    allowed = set().union(*(iam_actions.policy_actions(p) for p in _policies("dev").values()))
+    assert allowed == set(used)
+
+
+def test_every_function_role_in_the_template_carries_its_own_policy(template: dict[str, Any]) -> None:
+    deployed = functions(template)
+    prefix = stage_config("dev")["prefix"]
+    assert set(deployed) == {iam_policies.logical_id(f) for f in iam_policies.functions()}
+    roles = set()
+    for function, document in _policies("dev").items():
+        role = deployed[iam_policies.logical_id(function)]["Properties"]["Role"]["Fn::GetAtt"][0]
+        roles.add(role)
+        [inline] = template["Resources"][role]["Properties"]["Policies"]
+        assert inline["PolicyDocument"] == document
+        logs = next(s for s in document["Statement"] if s["Sid"] == "OwnLogs")
+        assert all(f"/aws/lambda/{prefix}-{iam_policies.logical_id(function)}-*" in arn for arn in logs["Resource"])
+    assert len(roles) == len(deployed)
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_policy_names_only_the_stage_resources(stage: str) -> None:
+def test_the_policies_name_only_the_stage_resources(stage: str) -> None:
     known = _iam_reference()
     prefix = stage_config(stage)["prefix"]
-    for statement in iam_actions.policy(stage)["Statement"]:
-        actions, arns = statement["Action"], statement["Resource"]
-        scoped = {a for a in actions if known[a]}
-        if arns == "*":
-            assert scoped == set(), f"{statement['Sid']}: {scoped} can be limited to the stage's resources"
-            continue
-        assert scoped == set(actions), f"{statement['Sid']}: IAM needs Resource * for {set(actions) - scoped}"
-        for arn in arns:
-            assert arn.split(":")[3:5] == ["*", "*"], f"{arn}: region and account come from the stack"
-            assert f":{prefix}-" in arn or f"/{prefix}-" in arn or f"/{prefix}/" in arn, arn
+    for function, document in _policies(stage).items():
+        for statement in document["Statement"]:
+            actions, arns = statement["Action"], statement["Resource"]
+            scoped = {a for a in actions if known[a]}
+            if arns == "*":
+                assert scoped == set(), f"{function} {statement['Sid']}: {scoped} can be limited to resources"
+                continue
+            assert scoped == set(actions), f"{function}: IAM needs Resource * for {set(actions) - scoped}"
+            for arn in arns:
+                assert arn.split(":")[3:5] == ["*", "*"], f"{arn}: region and account come from the stack"
+                assert f":{prefix}-" in arn or f"/{prefix}-" in arn or f"/{prefix}/" in arn, arn
 
 
 def _iam_reference() -> dict[str, list[str]]:
@@ -301,23 +337,31 @@ def _iam_reference() -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_policy_reaches_every_table_of_the_models_and_their_indexes(stage: str) -> None:
+def test_the_policies_reach_only_tables_of_the_models_and_together_all_of_them(stage: str) -> None:
     from chalicelib.models import ALL_MODELS
 
     prefix = stage_config(stage)["prefix"]
-    expected = set()
-    for model in ALL_MODELS:
-        table = f"arn:aws:dynamodb:*:*:table/{prefix}-{infra_gen.table_suffix(model)}"
-        expected.add(table)
-        if model._get_schema()["global_secondary_indexes"]:
-            expected.add(f"{table}/index/*")
-    tables = [s for s in iam_actions.policy(stage)["Statement"] if any(a.startswith("dynamodb:") for a in s["Action"])]
-    assert [set(s["Resource"]) for s in tables] == [expected]
+    tables = {f"arn:aws:dynamodb:*:*:table/{prefix}-{infra_gen.table_suffix(m)}" for m in ALL_MODELS}
+    indexes = {
+        f"arn:aws:dynamodb:*:*:table/{prefix}-{infra_gen.table_suffix(m)}/index/*"
+        for m in ALL_MODELS
+        if m._get_schema()["global_secondary_indexes"]
+    }
+    named = {
+        arn
+        for document in _policies(stage).values()
+        for statement in document["Statement"]
+        if any(a.startswith("dynamodb:") for a in statement["Action"])
+        for arn in statement["Resource"]
+    }
+    assert named <= tables | indexes
+    assert tables <= named
 
 
-def test_the_prod_policy_is_the_dev_policy_for_the_prod_prefix() -> None:
-    dev = json.dumps(iam_actions.policy("dev")).replace(stage_config("dev")["prefix"], stage_config("prod")["prefix"])
-    assert json.loads(dev) == iam_actions.policy("prod")
+def test_the_prod_policies_are_the_dev_policies_for_the_prod_prefix() -> None:
+    dev, prod = stage_config("dev")["prefix"], stage_config("prod")["prefix"]
+    for function, document in _policies("dev").items():
+        assert json.loads(json.dumps(document).replace(dev, prod)) == _policies("prod")[function]
 
 
 # --- The scan itself ------------------------------------------------------------------------------

@@ -183,15 +183,20 @@ def _enqueue(url: str, batches: list[Batch], *, delay: int = 0) -> None:
         raise RuntimeError(f"SQS refused {len(answer['Failed'])} web-push batches: {answer['Failed'][0].get('Code')}")
 
 
-@cache
 def queue_url(name: str) -> str:
-    """The URL of a queue of this deployment: from the environment (bootstrap, infra) or SQS."""
-    settings = get_settings()
-    known = {
-        settings.webpush_queue_name: os.environ.get("WEBPUSH_QUEUE_URL"),
-        settings.webpush_dead_letter_queue_name: os.environ.get("WEBPUSH_DLQ_URL"),
-    }
-    return known.get(name) or str(aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
+    """The web-push queue's URL (`name` is its name: tests pass it)."""
+    return _queue_url(name, "WEBPUSH_QUEUE_URL")
+
+
+def dead_letter_queue_url() -> str:
+    """Only the worker names the dead-letter queue: its role alone may send there."""
+    return _queue_url(get_settings().webpush_dead_letter_queue_name, "WEBPUSH_DLQ_URL")
+
+
+@cache
+def _queue_url(name: str, variable: str) -> str:
+    """A queue's URL: from the environment (bootstrap, infra) or asked of SQS."""
+    return os.environ.get(variable) or str(aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
 
 
 # -- the worker ---------------------------------------------------------------------------------------
@@ -334,7 +339,7 @@ def _settle(batch: Batch, job: Job, counts: Counts, report: Report) -> list[Targ
         dead_letters = tuple(t for t in retry if t.id not in disabled)
         if dead_letters:
             dead = replace(batch, targets=dead_letters, attempt=0)  # a redrive to the main queue starts afresh
-            _enqueue(queue_url(get_settings().webpush_dead_letter_queue_name), [dead])
+            _enqueue(dead_letter_queue_url(), [dead])
             log.warning("web push: %d subscriptions still failing, moved to the dead-letter queue", len(dead_letters))
     return gone
 
