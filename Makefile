@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test check lint format bench package clean chromium openapi
+INFRA_VENV := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | cksum | cut -d' ' -f1)
+
+.PHONY: install infra-tools run test check lint format bench rules-report package deploy-rehearsal clean chromium openapi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +17,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(STAMP)
+
+# The SAM translator, checkov and the AWS CLI pin libraries older than the app's: own virtualenv.
+$(INFRA_STAMP): requirements-infra.txt
+	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/python -m pip install --quiet --upgrade "pip<26.3"
+	$(INFRA_VENV)/bin/python -m pip install --quiet -r requirements-infra.txt
+	rm -f $(INFRA_VENV)/.installed-*
+	touch $@
+
+infra-tools: $(INFRA_STAMP)
 
 run: install
 	$(BIN)/python -m tools.run_local
@@ -27,7 +40,7 @@ lint: install
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: lint chromium
+test: lint chromium infra-tools
 	$(BIN)/python -m pytest
 
 check: test
@@ -44,6 +57,10 @@ openapi: install
 bench: install
 	$(BIN)/python -m tools.bench
 
+# Precision and recall of each content rule on tests/fixtures/alert_corpus.jsonl, adversarial timings.
+rules-report: install
+	$(BIN)/python -m tools.bench rules
+
 # `make package STAGE=prod`: build/<stage>/sam.yaml + deployment.zip (needs the package registry, no
 # AWS account), then unpack and import it as Lambda would. `make test` lints the same template offline.
 STAGE ?= dev
@@ -51,5 +68,10 @@ package: install
 	$(BIN)/python -m tools.package --stage $(STAGE)
 	$(BIN)/python -m tools.check_package build/$(STAGE)
 
+# Package, translate, upload and create the whole stack on an embedded AWS (moto), then import every
+# handler from the zip with the stack's environment. `make test` runs it too (tests/test_deploy_rehearsal.py).
+deploy-rehearsal: install infra-tools
+	$(BIN)/python -m tools.deploy_rehearsal --stage $(STAGE)
+
 clean:
-	rm -rf $(VENV) .local build artifacts chalicelib/data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(INFRA_VENV) .local build artifacts chalicelib/data .pytest_cache .mypy_cache .ruff_cache

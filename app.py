@@ -6,6 +6,7 @@ from typing import Any
 from chalice import Chalice, Cron, Rate, Response
 from chalice.app import CloudWatchEvent, SQSEvent
 
+from chalicelib import observability
 from chalicelib.config import get_settings
 from chalicelib.routes import (
     brigades,
@@ -36,6 +37,17 @@ app.register_blueprint(opp.bp)
 app.register_blueprint(webpush.bp)
 app.register_blueprint(pages.bp)
 app.register_blueprint(docs.bp)
+
+
+@app.middleware("all")
+def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Every invocation (API, schedules, queue): JSON logs with its request id, its trace, its
+    metrics written as CloudWatch EMF when it ends (chalicelib/observability.py)."""
+    context = getattr(event, "context", None)
+    if context is None or isinstance(context, dict):  # an HTTP request's context is API Gateway's
+        context = app.lambda_context
+    with observability.invocation(context):
+        return get_response(event)
 
 
 @app.middleware("http")

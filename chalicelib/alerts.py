@@ -28,12 +28,13 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from chalicelib import departements, push, rules
+from chalicelib import composer, departements, push, rules
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError
 from chalicelib.models import AlertLogEntry, CurrentAlert
+from chalicelib.observability import metric, traced
 from chalicelib.validation import Body
 
 log = logging.getLogger(__name__)
@@ -46,47 +47,98 @@ UNDELIVERED = ("pending", "retrying", "failed")
 _FIELDS = {"offence_type": "offence_type", "offence_not_established": "offence_established"}
 
 
+_TEXT_OR_COMPOSITION = "Envoyez soit le texte (« text »), soit les champs de l'alerte (« composition »), l'un des deux."
+
+
 class AlertBody(Body):
+    """An alert typed (`text`) or composed from fields (`composition`): exactly one of the two."""
+
     department: str = Field(max_length=10)
-    text: str = Field(max_length=2000)  # the 160-character limit is a rule with a finding, not a 400
+    text: str | None = Field(default=None, max_length=2000)  # 160 characters is a rule with a finding
+    composition: composer.Composition | None = None
     offence_type: str = Field(max_length=64)
     offence_established: bool
 
+    @model_validator(mode="after")
+    def _text_or_composition(self) -> AlertBody:
+        if (self.text is None) == (self.composition is None):
+            raise ValueError(_TEXT_OR_COMPOSITION)
+        return self
+
 
 class CheckBody(Body):
-    """What the console sends while the operator types: the same fields, all but `text` optional."""
+    """What the console sends while the operator types: the same fields, all but the text or the
+    composition optional (a composition needs the département, where its communes must be)."""
 
     department: str | None = Field(default=None, max_length=10)
-    text: str = Field(max_length=2000)
+    text: str | None = Field(default=None, max_length=2000)
+    composition: composer.Composition | None = None
     offence_type: str | None = Field(default=None, max_length=64)
     offence_established: bool | None = None
+
+    @model_validator(mode="after")
+    def _text_or_composition(self) -> CheckBody:
+        if (self.text is None) == (self.composition is None):
+            raise ValueError(_TEXT_OR_COMPOSITION)
+        if self.composition is not None and self.department is None:
+            raise ValueError("Indiquez le département (« department ») : les communes doivent en faire partie.")
+        return self
 
 
 # --- Rules -------------------------------------------------------------------------------------
 
 
 def check(body: CheckBody) -> dict[str, Any]:
-    """The rule findings for a draft (the console's live check); nothing is logged."""
-    if body.department is not None:
-        departements.normalize(body.department)
+    """The rule findings for a draft (the console's live check); for a composition, also the text
+    it makes and the field of each finding. Nothing is logged."""
+    department = departements.normalize(body.department) if body.department is not None else None
+    composed = _compose(department, body.offence_type, body.composition)
+    text = composed.text if composed is not None else rules.normalize_text(body.text or "")
     findings = rules.check_alert(
-        text=body.text, offence_type=body.offence_type, offence_established=body.offence_established
+        text=text, offence_type=body.offence_type, offence_established=body.offence_established
     )
-    return {"ok": not findings, "length": rules.length(body.text), "findings": [f.as_dict() for f in findings]}
+    answer: dict[str, Any] = {
+        "ok": not findings,
+        "length": rules.length(text),
+        "findings": [f.as_dict() for f in findings],
+    }
+    if composed is not None:  # what the fields make, and which field each finding is about
+        answer["text"] = text
+        answer["findings"] = [{**f.as_dict(), "field": _field(f, composed)} for f in findings]
+    return answer
+
+
+def _compose(
+    department: str | None, offence_type: str | None, composition: composer.Composition | None
+) -> composer.Composed | None:
+    if composition is None or department is None:
+        return None
+    return composer.compose(department=department, offence_type=offence_type, composition=composition)
+
+
+def _field(finding: rules.Finding, composed: composer.Composed | None) -> str:
+    """The request field a finding is about (the console shows it next to that control)."""
+    if finding.rule in _FIELDS:
+        return _FIELDS[finding.rule]
+    return "text" if composed is None else composer.sentence_field(finding, composed)
 
 
 # --- Send and retract ----------------------------------------------------------------------------
 
 
+@traced
 def send(*, department: str, body: AlertBody, sender: str) -> dict[str, Any]:
-    """Check, record (current item + log entry), then deliver. A refusal is logged, then a 422."""
-    text = rules.normalize_text(body.text)
+    """Compose if need be, check, record (current item + log entry), then deliver. A refusal is
+    logged, then a 422."""
+    started = time.monotonic()
+    composed = _compose(department, body.offence_type, body.composition)
+    text = composed.text if composed is not None else rules.normalize_text(body.text or "")
     findings = rules.check_alert(
         text=text, offence_type=body.offence_type, offence_established=body.offence_established
     )
     if findings:
-        _log_refusal(department=department, text=text, offence_type=body.offence_type, sender=sender, findings=findings)
-        raise _rejected(text, findings)
+        _log_refusal(department=department, text=text, composed=composed, body=body, sender=sender, findings=findings)
+        raise _rejected(text, findings, composed)
 
     def replace(previous: CurrentAlert | None, now: datetime) -> CurrentAlert:
         return CurrentAlert(
@@ -99,14 +151,18 @@ def send(*, department: str, body: AlertBody, sender: str) -> dict[str, Any]:
             status="active",
         )
 
-    previous, current = _commit(department, kind="sent", sender=sender, change=replace)
+    composition = composed.record if composed is not None else None
+    previous, current = _commit(department, kind="sent", sender=sender, change=replace, composition=composition)
     replaced = previous.alert_id if previous is not None and previous.status == "active" else None
     log.info("alert sent", extra={"department": department, "revision": current.revision, "operator": sender})
-    return {"alert": _public(current), "replaced": replaced, "delivery": _deliver(current)}
+    metric("AlertsSent", Department=department)
+    return {"alert": _public(current), "replaced": replaced, "delivery": _deliver(current, since=started)}
 
 
+@traced
 def retract(*, department: str, sender: str) -> dict[str, Any]:
     """Clear the current alert and push a notice that replaces it on the phones; 404 if none."""
+    started = time.monotonic()
 
     def clear(previous: CurrentAlert | None, now: datetime) -> CurrentAlert:
         if previous is None or previous.status != "active":
@@ -124,11 +180,17 @@ def retract(*, department: str, sender: str) -> dict[str, Any]:
 
     _, current = _commit(department, kind="retracted", sender=sender, change=clear)
     log.info("alert retracted", extra={"department": department, "revision": current.revision, "operator": sender})
-    return {"alert": _public(current), "delivery": _deliver(current)}
+    metric("AlertsRetracted", Department=department)
+    return {"alert": _public(current), "delivery": _deliver(current, since=started)}
 
 
 def _commit(
-    department: str, *, kind: str, sender: str, change: Callable[[CurrentAlert | None, datetime], CurrentAlert]
+    department: str,
+    *,
+    kind: str,
+    sender: str,
+    change: Callable[[CurrentAlert | None, datetime], CurrentAlert],
+    composition: dict[str, Any] | None = None,
 ) -> tuple[CurrentAlert | None, CurrentAlert]:
     """Write the next revision and its log entry in one transaction, conditioned on the revision
     read; on a lost race, read again and retry (jittered back-off) within `COMMIT_BUDGET_SECONDS`."""
@@ -143,6 +205,7 @@ def _commit(
         current: CurrentAlert = change(previous, now)
         current.revision = (previous.revision if previous is not None else 0) + 1
         entry = _log_entry(current, kind=kind, sender=sender, now=now)
+        entry.composition = composition
         current.log_key = entry.log_key
         current.delivery_status = entry.delivery_status = "pending"
         current.delivery_attempted_at = now
@@ -195,40 +258,61 @@ def _log_key(now: datetime) -> str:
     return f"{_iso(now, precise=True)}#{secrets.token_hex(6)}"
 
 
-def _log_refusal(*, department: str, text: str, offence_type: str, sender: str, findings: list[rules.Finding]) -> None:
+def _log_refusal(
+    *,
+    department: str,
+    text: str,
+    composed: composer.Composed | None,
+    body: AlertBody,
+    sender: str,
+    findings: list[rules.Finding],
+) -> None:
     """The audit trail of who tried to send what, without the personal data that was refused."""
     now = _now()
+    composition = None
+    if composed is not None:
+        sentence = composed.record["sentence"]
+        composition = {**composed.record, "sentence": rules.redact(sentence) if sentence else None}
     AlertLogEntry(
         department,
         _log_key(now),
         kind="refused",
         text=rules.redact(text)[:500],
-        offence_type=offence_type,
+        offence_type=body.offence_type,
         sent_by=sender,
         created_at=now,
         findings=[f.as_dict(with_excerpt=False) for f in findings],
+        composition=composition,
         expires_at=now + LOG_RETENTION,
     ).save()
     log.info("alert refused", extra={"department": department, "operator": sender, "rules": [f.rule for f in findings]})
+    metric("AlertsRefused", Department=department)
+    for rule in sorted({f.rule for f in findings}):
+        metric("AlertRefusalFindings", Rule=rule)
 
 
-def _rejected(text: str, findings: list[rules.Finding]) -> AppError:
+def _rejected(text: str, findings: list[rules.Finding], composed: composer.Composed | None) -> AppError:
+    extra = {"length": rules.length(text), "findings": [f.as_dict() for f in findings]}
     return AppError(
         "content_rejected",
         "Le message ne respecte pas les règles de diffusion : " + " ".join(f.message for f in findings),
-        errors=[{"field": _FIELDS.get(f.rule, "text"), "message": f.message} for f in findings],
-        extra={"length": rules.length(text), "findings": [f.as_dict() for f in findings]},
+        errors=[{"field": _field(f, composed), "message": f.message} for f in findings],
+        extra=extra,
     )
 
 
 # --- Delivery --------------------------------------------------------------------------------------
 
 
-def _deliver(current: CurrentAlert, done: dict[str, Any] | None = None) -> dict[str, Any]:
+def _deliver(
+    current: CurrentAlert, done: dict[str, Any] | None = None, *, since: float | None = None
+) -> dict[str, Any]:
     """Hand the current revision to the channels not yet done, then record the outcome; never raises
-    (the alert is already recorded: a failure here is for the retry to mend)."""
+    (the alert is already recorded: a failure here is for the retry to mend). `since` (monotonic)
+    is when the send began: the hand-over latency of each channel counts from there."""
     done = dict(done or {})
-    results = push.deliver(_notification(current), skip=frozenset(n for n, r in done.items() if r.get("ok")))
+    skip = frozenset(n for n, r in done.items() if r.get("ok"))
+    results = push.deliver(_notification(current), skip=skip, since=since)
     done.update({name: {"ok": r.ok, **r.detail} for name, r in results.items()})
     status = "published" if all(r.get("ok") for r in done.values()) else "failed"
     try:
@@ -395,6 +479,7 @@ def _logged(entry: AlertLogEntry) -> dict[str, Any]:
         "sent_by": entry.sent_by,
         "created_at": _iso(entry.created_at),
         "findings": entry.findings,
+        "composition": entry.composition,
         "delivery": None
         if entry.kind == "refused"
         else {

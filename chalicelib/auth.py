@@ -18,6 +18,7 @@ from pydantic import Field
 from chalicelib import aws
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError
+from chalicelib.observability import metric
 from chalicelib.validation import Body
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "feed:publish": frozenset({OPP, ADMIN}),
     "feed:remove": frozenset({OPP, ADMIN}),
     "prevention:push": frozenset({OPP, ADMIN}),
+    "advice:read": frozenset({"corg-any", OPP, ADMIN}),
+    "advice:edit": frozenset({OPP, ADMIN}),
+    "metrics:read": frozenset({ADMIN}),
 }
 
 
@@ -66,6 +70,8 @@ _FORBIDDEN = {
     "prevention": "Les messages de prévention nationaux sont réservés à l'OPP du GGD34.",
     "alerts": "Les alertes sont réservées aux chefs de quart des CORG.",
     "subscribers": "Les alertes sont réservées aux chefs de quart des CORG.",
+    "advice": "La liste des conseils des alertes est tenue par l'OPP du GGD34.",
+    "metrics": "Les indicateurs d'exploitation sont réservés aux administrateurs.",
 }
 
 
@@ -94,6 +100,7 @@ def login(username: str, password: str) -> dict[str, Any]:
         if _error_code(exc) in ("NotAuthorizedException", "UserNotFoundException"):
             _record_failure(key)
             log.info("login refused")
+            metric("LoginFailures")
             raise AppError("bad_credentials") from None
         raise
     result = answer.get("AuthenticationResult")
@@ -121,6 +128,7 @@ def _refuse_if_locked(key: str) -> None:
     elapsed = time.time() - marker.first_at
     if marker.hits >= settings.login_max_failures and elapsed < settings.login_lock_seconds:
         wait = int(settings.login_lock_seconds - elapsed) + 1
+        metric("LoginThrottled")
         raise AppError(
             "too_many_attempts",
             f"Trop de tentatives de connexion échouées : réessayez dans {max(1, wait // 60)} minute(s).",

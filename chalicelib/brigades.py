@@ -5,9 +5,9 @@ the process (a Lambda container): communes as columns, units by id, and indexes 
 needed: names (`names.NameIndex`), postal codes (same structure), commune centres and brigades
 (`geo.PointGrid`). Nothing is read at `import app`.
 
-No official competence list is shipped, so the competent unit of a commune is, by default, the
-nearest brigade of its département to its centre (`"competent_basis": "nearest"`); a
-`competence.csv` in `DATA_DIR` overrides it (`"official"`). Positions are never logged.
+The zone of a commune and its competent unit (`serving.py`) come from the official files when
+they speak (`zones_police_gendarmerie.csv`, the Ministry's `competence.csv`), and are otherwise said
+to be unknown or the nearest, never stated as fact. Positions are never logged.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import csv
 import functools
 import gc
 import io
-import math
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chalicelib import competence, geo, names
+from chalicelib import commune_search, competence, geo, names, serving, zones
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError
 
@@ -35,22 +34,37 @@ WIDE_REACH_KM = 150.0
 WIDE_COMMUNE_DEPARTMENTS = frozenset({"973"})
 NEAREST_MAX_KM = 200.0  # brigades farther than this are not offered as "nearest"
 PARIS_LYON_MARSEILLE = frozenset({"75056", "69123", "13055"})  # a position lands in an arrondissement
-CURRENT_NAME = 10**9  # ranks current names above former names of the same tier
 ARRONDISSEMENT = 10**9  # ranks an arrondissement above its city for a shared postal code
 _CODE = re.compile(r"\d{5}|2[AB]\d{3}")
+CODE_SEARCH_WIDTH = 1000  # a 2-digit postal prefix covers a few hundred communes of its département
 
 Unit = dict[str, Any]
 Built = TypeVar("Built")
-Hit = tuple[int, str | None]  # (commune, former name the query matched)
+Found = commune_search.Found
 
 
 # -- what the routes and other domain modules call ---------------------------------------------------
 
 
-def search_communes(text: str, *, limit: int = 10) -> list[dict[str, Any]]:
-    """Communes matching a name (type-ahead, one typo allowed), a postal code or an INSEE code."""
+def search_communes(text: str, *, limit: int = 10, department: str | None = None) -> list[dict[str, Any]]:
+    """Communes matching a name as people type it (hints, abbreviations, typos, sound), a postal
+    code or an INSEE code, only those of `department` when it is given; each says how it matched
+    (`match`) and which hints were ignored."""
     found = directory()
-    return [found.commune_view(commune, matched) for commune, matched in found.search(text, limit)]
+    hits = found.search(text, limit) if department is None else found.search_in_department(text, department, limit)
+    views = []
+    for hit in hits:
+        view = found.commune_view(hit.commune, hit.matched_name)
+        view["match"] = list(hit.match)
+        if hit.ignored_hints:
+            view["ignored_hints"] = list(hit.ignored_hints)
+        views.append(view)
+    return views
+
+
+def commune_name(insee: str) -> tuple[str, str] | None:
+    """`(name, département)` of the commune of that current INSEE code, or None."""
+    return directory().commune_name(insee)
 
 
 def nearest(*, lat: float, lon: float, limit: int = 3) -> dict[str, Any]:
@@ -61,6 +75,15 @@ def nearest(*, lat: float, lon: float, limit: int = 3) -> dict[str, Any]:
     found = directory()
     commune = found.commune_view(found.locate(lat, lon), None)
     return {"commune": commune, "competent": commune["competent"], "nearest": found.nearest_units(lat, lon, limit)}
+
+
+def commune(code: str) -> dict[str, Any]:
+    """A commune (or municipal arrondissement) by its current INSEE code; unknown → 404."""
+    found = directory()
+    index = found.by_insee.get(code.strip().upper())
+    if index is None:
+        raise AppError("not_found", "Aucune commune ne porte ce code INSEE.")
+    return found.commune_view(index, None)
 
 
 def unit(unit_id: str) -> Unit:
@@ -134,7 +157,8 @@ class Directory:
             city = station["insee"] if commune is None else self.city(commune)
             self.police_by_city.setdefault(city, []).append(station)
         self.official = competence.load(data_dir / competence.FILE_NAME)
-        self._competent: dict[int, tuple[Unit | None, str]] = {}
+        self.official_zones = zones.load(data_dir / zones.FILE_NAME)
+        self._serving: dict[int, serving.Serving] = {}
 
     def city(self, commune: int) -> str:
         """The commune itself, or the city of an arrondissement (Paris, Lyon, Marseille)."""
@@ -143,13 +167,13 @@ class Directory:
     def build_all(self) -> Directory:
         """Build every index now (the routes build each one when first needed)."""
         for index in (
-            "name_index",
+            "name_search",
             "postal_index",
             "former",
             "commune_grid",
             "wide_commune_grid",
             "brigade_grid",
-            "brigade_grids",
+            "resolver",
         ):
             getattr(self, index)
         return self
@@ -169,24 +193,18 @@ class Directory:
 
     @cached_property
     @_paused_collector
-    def name_index(self) -> tuple[names.NameIndex, list[Hit]]:
-        """Names, former names (Meythet → Annecy) and names without their article (Havre → Le Havre).
-
-        Current names rank above former names in every tier, then by population.
-        """
-        former = self.former[2]
-        count = len(self.name)
-        hits: list[Hit] = [(i, None) for i in range(count)] + [(c, name) for name, c in former]
-        current_keys = names.name_keys(self.name)
-        article_positions, article_keys = names.without_article(current_keys)
-        current_scores = [CURRENT_NAME + p for p in self.population]
-        index = names.NameIndex(
-            current_keys + names.name_keys([name for name, _ in former]) + article_keys,
-            [*range(len(hits)), *article_positions],
-            [*range(count), *(c for _, c in former), *article_positions],
-            current_scores + [self.population[c] for _, c in former] + [current_scores[i] for i in article_positions],
+    def name_search(self) -> commune_search.CommuneSearch:
+        """Names, former names (Meythet → Annecy), names without their article (Havre → Le Havre),
+        their phonetic keys, and the hints a query may add (`commune_search`)."""
+        return commune_search.CommuneSearch(
+            names_of=self.name,
+            insee=self.insee,
+            department=self.department,
+            postal_codes=self.postal_codes,
+            population=self.population,
+            parent=self.parent,
+            former=self.former[2],
         )
-        return index, hits
 
     @cached_property
     @_paused_collector
@@ -236,15 +254,16 @@ class Directory:
 
     @cached_property
     @_paused_collector
-    def brigade_grids(self) -> dict[str, geo.PointGrid[str]]:
-        """Brigade ids by position, per département: a commune's estimated competent brigade is in
-        its own département."""
-        members: dict[str, list[tuple[float, float, str]]] = {}
-        for brigade in self.brigades:
-            if brigade["lat"] is not None:
-                point = (brigade["lat"], brigade["lon"], brigade["id"])
-                members.setdefault(brigade["department"], []).append(point)
-        return {department: geo.PointGrid(points, cell_degrees=0.2) for department, points in members.items()}
+    def resolver(self) -> serving.Resolver:
+        """Zones and competent units (`serving.py`), with their own indexes of units."""
+        return serving.Resolver(
+            brigades=self.brigades,
+            stations=self.stations,
+            public=lambda u: self.units[u["id"]],
+            official_zones=self.official_zones,
+            assignments=self.official,
+            official_unit=self._official_unit,
+        )
 
     @cached_property
     @_paused_collector
@@ -255,29 +274,43 @@ class Directory:
 
     # -- lookups -------------------------------------------------------------------------------------
 
-    def search(self, text: str, limit: int) -> list[Hit]:
+    def search(self, text: str, limit: int) -> list[Found]:
         """Communes for a query, best first."""
         compact = "".join(text.split()).upper()
         if _CODE.fullmatch(compact):
             return self._by_code(compact, limit)
         if compact.isdigit():  # the start of a postal code
-            return [(c, None) for c, _ in self.postal_index.search([compact], limit, typo_min_length=None)]
-        index, hits = self.name_index
-        return [hits[target] for target, _ in index.search(names.query_keys(text), limit)]
+            found = self.postal_index.search([compact], limit, typo_min_length=None)
+            return [Found(c, None, ("postal_code",)) for c, _ in found]
+        return self.name_search.search(text, limit)
 
-    def _by_code(self, code: str, limit: int) -> list[Hit]:
+    def search_in_department(self, text: str, department: str, limit: int) -> list[Found]:
+        """Communes of one département for a query, best first (codes: the national answer, filtered)."""
+        compact = "".join(text.split()).upper()
+        if _CODE.fullmatch(compact) or compact.isdigit():
+            hits = self.search(text, CODE_SEARCH_WIDTH)
+            return [hit for hit in hits if self.department[hit.commune] == department][:limit]
+        return self.name_search.search(text, limit, within=department)
+
+    def commune_name(self, insee: str) -> tuple[str, str] | None:
+        """`(name, département)` of a commune (or arrondissement) by its current INSEE code."""
+        commune = self.by_insee.get(insee)
+        return None if commune is None else (self.name[commune], self.department[commune])
+
+    def _by_code(self, code: str, limit: int) -> list[Found]:
         """Postal code first (what people type), then INSEE code; else a former INSEE code (old Seine
         codes 75xxx, for instance, would otherwise mix suburbs into Paris postal codes)."""
-        hits: list[Hit] = [(c, None) for c, _ in self.postal_index.search([code], limit, typo_min_length=None)]
+        postal = self.postal_index.search([code], limit, typo_min_length=None)
+        hits = [Found(c, None, ("postal_code",)) for c, _ in postal]
         by_former_code, former_names, _ = self.former
         if code in self.by_insee:
-            hits.append((self.by_insee[code], None))
+            hits.append(Found(self.by_insee[code], None, ("insee_code",)))
         if not hits and code in by_former_code:
-            hits.append((by_former_code[code], former_names.get(code)))
-        unique: dict[int, str | None] = {}
-        for commune, matched in hits:
-            unique.setdefault(commune, matched)
-        return list(unique.items())[:limit]
+            hits.append(Found(by_former_code[code], former_names.get(code), ("insee_code", "former_name")))
+        unique: dict[int, Found] = {}
+        for hit in hits:
+            unique.setdefault(hit.commune, hit)
+        return list(unique.values())[:limit]
 
     def locate(self, lat: float, lon: float) -> int:
         """The commune whose centre is nearest to a position in France or a DROM; else a 400."""
@@ -298,34 +331,34 @@ class Directory:
         answers.sort(key=lambda u: u["distance_km"])
         return answers
 
-    def competent(self, commune: int) -> tuple[Unit | None, str]:
-        """The competent unit of a commune and the basis of that answer (worked out once per commune)."""
-        known = self._competent.get(commune)
+    def served(self, commune: int) -> serving.Serving:
+        """Zone and competent unit of a commune (worked out once per commune)."""
+        known = self._serving.get(commune)
         if known is None:
-            assignment = self.official.get(self.insee[commune]) or self.official.get(self.parent[commune])
-            if assignment is not None:
-                known = (self._official_unit(assignment, commune), "official")
-            else:
-                known = (self._nearest_brigade_of_department(commune), "nearest")
-            self._competent[commune] = known
+            known = self._serving[commune] = self.resolver.serving(
+                self.place(commune), has_police_station=self.city(commune) in self.police_by_city
+            )
         return known
 
-    def _nearest_brigade_of_department(self, commune: int) -> Unit | None:
-        lat, lon, grid = self.lat[commune], self.lon[commune], self.brigade_grids.get(self.department[commune])
-        if lat is None or lon is None or grid is None:
-            return None  # no position, or no brigade in the département (Paris and its inner suburbs)
-        found = grid.nearest(lat, lon, max_km=NEAREST_MAX_KM)
-        return self.units[found[0][1]] if found else None
+    def competent(self, commune: int) -> tuple[Unit | None, str]:
+        """The competent unit of a commune and the basis of that answer."""
+        found = self.served(commune)
+        return found.unit, found.basis
 
-    def _official_unit(self, assignment: competence.Assignment, commune: int) -> Unit:
+    def place(self, commune: int) -> serving.Place:
+        return serving.Place(
+            self.insee[commune], self.city(commune), self.department[commune], self.lat[commune], self.lon[commune]
+        )
+
+    def _official_unit(self, assignment: competence.Assignment, place: serving.Place) -> Unit:
         """The unit the Ministry names: the brigade with that id, the city's police station, or a unit
         known by its name only (then also served by `GET /brigades/{id}`)."""
         if assignment.institution == "gendarmerie":
             candidates = self.brigades_by_service_id.get(assignment.service_id, [])
         else:
-            candidates = self.police_by_city.get(self.city(commune), [])
+            candidates = self.police_by_city.get(place.city, [])
         if candidates:
-            return self.units[min(candidates, key=lambda u: self._distance_km(commune, u))["id"]]
+            return self.units[min(candidates, key=lambda u: serving.distance_km(place, u))["id"]]
         unit_id = f"service-{assignment.service_id or '-'.join(names.fold(assignment.service).split())}"
         named = {field: None for field in UNIT_FIELDS} | {
             "id": unit_id,
@@ -334,15 +367,8 @@ class Directory:
         }
         return self.units.setdefault(unit_id, named)
 
-    def _distance_km(self, commune: int, unit: Unit) -> float:
-        lat, lon = self.lat[commune], self.lon[commune]
-        if lat is None or lon is None or unit["lat"] is None:
-            return math.inf
-        return geo.geodesic_km(lat, lon, unit["lat"], unit["lon"])
-
     def commune_view(self, commune: int, matched_name: str | None) -> dict[str, Any]:
         """The API's `Commune`."""
-        unit, basis = self.competent(commune)
         view: dict[str, Any] = {
             "insee": self.insee[commune],
             "name": self.name[commune],
@@ -350,9 +376,7 @@ class Directory:
             "postal_codes": self.postal_codes[commune].split("|") if self.postal_codes[commune] else [],
             "lat": self.lat[commune],
             "lon": self.lon[commune],
-            "competent": dict(unit) if unit else None,  # callers may change their copy
-            "competent_basis": basis,
-            "police_zone": self.city(commune) in self.police_by_city,
+            **self.served(commune).view(),
         }
         if matched_name is not None:
             view["matched_name"] = matched_name

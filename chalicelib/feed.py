@@ -23,6 +23,7 @@ from pydantic import Field, field_validator
 from chalicelib import rules
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError, field_error
+from chalicelib.observability import metric
 from chalicelib.validation import Body, clean_text
 
 if TYPE_CHECKING:
@@ -234,6 +235,7 @@ def push_prevention(
         )
         delivered[department or NATIONAL_LOG] = _deliver(entry)
     log.info("prevention push sent", extra={"push": push_id, "operator": author, "audiences": len(targets)})
+    metric("PreventionPushesSent", len(targets))
     return {"id": push_id, "text": text, "sent_at": _to_second(_iso(now)), "delivery": delivered}
 
 

@@ -6,6 +6,9 @@ the same key with another body is a 422; a retry while the first is still runnin
 Server failures, and refusals that ask to try again (409, 429), release the claim so that the retry
 runs again: the operations protected here record nothing before the point after which they can no
 longer fail (see `alerts.send`).
+
+A refusal is stored without the excerpts of its findings (the refused plate, phone number or name:
+personal data that must not be kept); its replay names the same rules with the same messages.
 """
 
 from __future__ import annotations
@@ -110,12 +113,21 @@ def _complete(record_key: str, status: int, body: dict[str, Any]) -> None:
         IdempotencyRecord(record_key).update(
             actions=[
                 IdempotencyRecord.status_code.set(status),
-                IdempotencyRecord.response.set(body),
+                IdempotencyRecord.response.set(storable(body)),
                 IdempotencyRecord.completed.set(True),
             ]
         )
     except Exception as exc:
         log.error("idempotent answer not stored: %s", type(exc).__name__)
+
+
+def storable(body: dict[str, Any]) -> dict[str, Any]:
+    """The answer as kept for replays: the findings of a refusal lose their `excerpt`."""
+    findings = body.get("findings")
+    if not isinstance(findings, list):
+        return body
+    kept = [{k: v for k, v in f.items() if k != "excerpt"} if isinstance(f, dict) else f for f in findings]
+    return {**body, "findings": kept}
 
 
 def _release(record_key: str) -> None:

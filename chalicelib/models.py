@@ -157,6 +157,7 @@ class AlertLogEntry(Model):
     sent_by = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     findings = JSONAttribute(null=True)
+    composition = JSONAttribute(null=True)  # a composed alert: the fields it was written from
     delivery_status = UnicodeAttribute(null=True)  # pending | retrying | published | failed | superseded | expired
     delivery_attempts = NumberAttribute(default=0)
     delivery_attempted_at = UTCDateTimeAttribute(null=True)  # prevention pushes: when the last try began
@@ -229,6 +230,22 @@ class Marker(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class ContentDocument(Model):
+    """Content the OPP edits at run time (the alert composer's advice list), one item per document;
+    `revision` grows by one with each edit (conditional writes: two editors cannot overwrite each other)."""
+
+    class Meta:
+        table_name = _settings.table_name("content")
+        region = _settings.region
+        billing_mode = "PAY_PER_REQUEST"
+
+    name = UnicodeAttribute(hash_key=True)
+    document = JSONAttribute()
+    revision = NumberAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     Subscription,
     CurrentAlert,
@@ -236,4 +253,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     FeedItem,
     IdempotencyRecord,
     Marker,
+    ContentDocument,
 )

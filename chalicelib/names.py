@@ -1,10 +1,18 @@
-"""Place-name matching for type-ahead: normalised keys, prefix search, one typo, ranking.
+"""Place-name matching for type-ahead: normalised keys, address habits, a French phonetic key, an
+index answering exact names, prefixes and typos.
 
 A name's *key* ignores accents and case, and turns hyphens, apostrophes and runs of spaces into one
 space (`L'Abergement-Clémenciat` → `l abergement clemenciat`), so whatever a person types folds onto
-the same key; a missing space costs the one typo allowed. Keys live in one sorted list: a prefix is
-a contiguous range found by bisection, and the sorted list doubles as an implicit trie, which lets
-the one-typo search try only the letters that can actually follow.
+the same key. A query is read the way addresses are written: `St`/`Ste`/`Sts`/`Stes`, `Mt`, `s/`
+(sur) and `s/s` (sous) are expanded, `lez`/`lès` is `les`, an article glued to the name (`lhay`,
+`laigle`) is split. Keys live in one sorted list: a prefix is a contiguous range found by
+bisection, and the sorted list doubles as an implicit trie, which lets the one-typo search try only
+the letters that can actually follow; two typos (long names) are checked by rapidfuzz on the keys
+sharing the query's first letters.
+
+The *phonetic key* (`phonetic_keys`) spells a name by ear: articles and particles dropped, `eau`/`au`
+→ `o`, `ph` → `f`, `qu`/`c`/`q` → `k`, `ai`/`ei`/`é`/`è` → `e`, nasal vowels merged, doubled
+consonants single, silent final letters dropped (`Cholet` and `cholais` are both `xol`).
 """
 
 from __future__ import annotations
@@ -15,12 +23,19 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
-# Abbreviations people type for the words official names spell out.
-ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
-_ARTICLE_PREFIXES = ("l ", "le ", "la ", "les ")
+# Abbreviations people type for the words official names spell out (La Poste's address habits).
+ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes", "mt": "mont", "lez": "les"}
+ARTICLES = ("les", "le", "la", "l")  # longest first: `lesmoutiers` is `les moutiers`
+ARTICLE_PREFIXES = ("l ", "le ", "la ", "les ")
+# Small words a person leaves out (`aix provence`, `chalons champagne`): the phonetic key ignores them.
+PARTICLES = ("le", "la", "les", "l", "de", "du", "des", "d", "en", "sur", "sous", "et", "aux", "au", "a", "lez")
 _END = "~"  # sorts after every character a key holds ([a-z0-9 ])
 _EXTRA_FOLDS = {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
+# `s/s` (sous) and `s/` (sur), before folding turns the slash into a space: `Neuilly-s/-Seine`.
+_SOUS = re.compile(r"(?<![^\W\d_])[sS]\s*/\s*[sS](?![^\W\d_])\s*/?")
+_SUR = re.compile(r"(?<![^\W\d_])[sS]\s*/")
+_VOWEL_OR_H = frozenset("aeiouh")
 
 
 def _fold_table() -> dict[int, str]:
@@ -48,32 +63,96 @@ def fold(text: str) -> str:
     return " ".join(folded.split())
 
 
+def fold_query(text: str) -> str:
+    """`fold`, after reading the slash abbreviations `s/s` (sous) and `s/` (sur)."""
+    if "/" in text:
+        text = _SUR.sub(" sur ", _SOUS.sub(" sous ", text))
+    return fold(text)
+
+
 def name_keys(names: Sequence[str]) -> list[str]:
     """The key of each official name (written for speed: it runs on every name at load)."""
     table = _FOLD
     keys = [" ".join(name.translate(table).split()) for name in names]
-    return [key if key.isascii() else fold(key) for key in keys]
+    keys = [key if key.isascii() else fold(key) for key in keys]
+    joined = "\n".join(keys)
+    if " lez " in joined:  # `Saint-Christol-lez-Alès` and `-lès-` are one habit
+        keys = joined.replace(" lez ", " les ").split("\n")
+    return keys
 
 
 def without_article(keys: Sequence[str]) -> tuple[list[int], list[str]]:
     """Positions and keys of the names that start with an article, without it (`le havre` → `havre`)."""
-    positions = [i for i, key in enumerate(keys) if key.startswith(_ARTICLE_PREFIXES)]
+    positions = [i for i, key in enumerate(keys) if key.startswith(ARTICLE_PREFIXES)]
     return positions, [keys[i].split(" ", 1)[1] for i in positions]
 
 
 def query_keys(text: str) -> list[str]:
-    """Keys to look up for what a person typed: `st etienne` → `saint etienne` (and `st etienne`)."""
-    words = fold(text).split()
+    """Keys to look up for what a person typed, most likely first: the abbreviations expanded
+    (`st etienne` → `saint etienne`), the text as typed, a glued article split (`lhay` → `l hay`)."""
+    words = fold_query(text).split()
     if not words:
         return []
-    expanded = " ".join(ABBREVIATIONS.get(w, w) for w in words)
-    raw = " ".join(words)
-    return [expanded] if expanded == raw else [expanded, raw]
+    expanded = [ABBREVIATIONS.get(w, w) for w in words]
+    keys = [" ".join(expanded), " ".join(words)]
+    first = expanded[0]
+    for article in ARTICLES:
+        rest = first[len(article) :]
+        if first.startswith(article) and len(rest) >= 3 and (article != "l" or rest[0] in _VOWEL_OR_H):
+            keys.append(" ".join([article, rest, *expanded[1:]]))
+    return list(dict.fromkeys(keys))
+
+
+def significant(key: str) -> str:
+    """A key without its articles and particles (`aix en provence` → `aix provence`)."""
+    return " ".join(w for w in key.split() if w not in _PARTICLE_SET)
+
+
+_PARTICLE_SET = frozenset(PARTICLES)
+
+# Spelling by ear, as plain replacements run over all keys at once (one pass per rule over one long
+# string is about ten times faster than rules per word). Words are kept between single spaces so
+# that ` de ` is a whole word and `t ` a final letter.
+_PARTICLE_WORDS = re.compile(" (?:" + "|".join(PARTICLES) + ")(?= )")
+_FIRST_LETTERS = str.maketrans("wyz", "vis")
+_SOUNDS: tuple[tuple[str, str], ...] = (
+    ("aix ", "e "), ("ph", "f"), ("ch", "x"), ("sh", "x"), ("qu", "k"), ("gue", "Ge"), ("gui", "Gi"), ("ge", "je"),
+    ("gi", "ji"), ("ce", "se"), ("ci", "si"), ("eau", "o"), ("au", "o"), ("ain", "in"), ("ein", "in"), ("eim", "in"),
+    ("im", "in"), ("ai", "e"), ("ei", "e"), ("oe", "e"), ("eu", "e"), ("ou", "u"), ("em", "an"), ("en", "an"),
+    ("am", "an"),
+    *((c + c, c) for c in "lnstrpmf"),
+    *((c + " ", " ") for c in "stdpg"), ("ox ", "o "), ("ux ", "u "), ("e ", " "),
+)  # fmt: skip
+_LAST_LETTERS = str.maketrans({"q": "k", "c": "k", "G": "g", "h": None, " ": None})
+
+
+def phonetic_keys(keys: Sequence[str]) -> list[str]:
+    """The phonetic key of each key (`quimpair` and `quimper` → `kinper`), without spaces."""
+    text = _PARTICLE_WORDS.sub("", " " + " | ".join(keys) + " ").translate(_FIRST_LETTERS)
+    for written, heard in _SOUNDS:
+        text = text.replace(written, heard)
+    return text.translate(_LAST_LETTERS).replace("kk", "k").split("|")
+
+
+def phonetic(key: str) -> str:
+    return phonetic_keys([key])[0]
+
+
+def letters(key: str) -> int:
+    """How many letters and digits a key has (the length typo tolerance depends on)."""
+    return len(key) - key.count(" ")
+
+
+def allowed_edits(key: str) -> int:
+    """Typos tolerated for a key: none under 4 letters, 1 under 8, 2 from 8."""
+    count = letters(key)
+    return 0 if count < 4 else 1 if count < 8 else 2
 
 
 Span = tuple[int, int]
 
-EXACT, PREFIX, TYPO, TYPO_PREFIX = range(4)  # tiers of an answer, best first
+EXACT, PREFIX, TYPO, TYPO_PREFIX, FUZZY, FUZZY_PREFIX = range(6)  # tiers of an answer, best first
+FUZZY_RANGE = 3000  # the most keys two-typo matching compares with rapidfuzz
 
 
 class NameIndex:
@@ -94,6 +173,16 @@ class NameIndex:
         self._blocks: dict[int, list[int]] = {}
         self._children_of: dict[str, list[tuple[str, int, int]]] = {}
 
+    def subset(self, positions: Sequence[int]) -> NameIndex:
+        """An index of some of these keys (`positions` in ascending order: no sorting needed)."""
+        index = NameIndex.__new__(NameIndex)
+        index.keys = [self.keys[p] for p in positions]
+        index.targets = [self.targets[p] for p in positions]
+        index.groups = [self.groups[p] for p in positions]
+        index.scores = [self.scores[p] for p in positions]
+        index._blocks, index._children_of = {}, {}
+        return index
+
     def search(self, keys: Iterable[str], limit: int, *, typo_min_length: int | None = 4) -> list[tuple[int, int]]:
         """Up to `limit` `(target, tier)`: exact keys, then prefixes, then one typo (whole key, then prefix).
 
@@ -103,12 +192,7 @@ class NameIndex:
         keys = [k for k in keys if k]
         found: list[tuple[int, int]] = []
         seen: set[int] = set()
-        exact, prefix = [], []
-        for key in keys:
-            lo, hi = self.span(key)
-            middle = bisect_right(self.keys, key, lo, hi)
-            exact.append((lo, middle))
-            prefix.append((middle, hi))
+        exact, prefix = self._exact_and_prefix_spans(keys)
         self._collect(found, seen, exact, EXACT, limit)
         self._collect(found, seen, prefix, PREFIX, limit)
         if len(found) < limit and typo_min_length is not None:
@@ -116,7 +200,75 @@ class NameIndex:
             whole, partial = self._typo_spans(typo_keys)
             self._collect(found, seen, whole, TYPO, limit)
             self._collect(found, seen, partial, TYPO_PREFIX, limit)
+        return [(self.targets[position], tier) for position, tier in found]
+
+    def tiers(self, keys: Sequence[str], per_tier: int, seen: set[int]) -> list[tuple[int, int]]:
+        """`(position, tier)`: the best `per_tier` groups not in `seen` of the exact keys, then of
+        the prefixes (`seen` gets them), so that a caller can weigh tiers against other evidence
+        (population) instead of taking them strictly in order."""
+        found: list[tuple[int, int]] = []
+        exact, prefix = self._exact_and_prefix_spans([k for k in keys if k])
+        self._collect(found, seen, exact, EXACT, len(found) + per_tier)
+        self._collect(found, seen, prefix, PREFIX, len(found) + per_tier)
         return found
+
+    def typos(self, key: str, per_tier: int, seen: set[int]) -> list[tuple[int, int]]:
+        """`(position, tier)` of the best `per_tier` groups not in `seen` one typo away from `key`
+        (TYPO) or starting one typo away (TYPO_PREFIX)."""
+        found: list[tuple[int, int]] = []
+        whole, partial = self._typo_spans([key])
+        self._collect(found, seen, whole, TYPO, len(found) + per_tier)
+        self._collect(found, seen, partial, TYPO_PREFIX, len(found) + per_tier)
+        return found
+
+    def near(self, key: str, max_edits: int, per_tier: int, skip: set[int]) -> list[tuple[int, int]]:
+        """`(position, tier)` of keys within `max_edits` edits of `key` (FUZZY) or whose start is
+        (FUZZY_PREFIX), measured by rapidfuzz's Levenshtein distance, groups in `skip` left out.
+
+        Candidates share the key's first third (at least 2 characters, more while that range is
+        longer than FUZZY_RANGE): people seldom mistype the first letters, and those typos are the
+        phonetic key's job.
+        """
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        length = max(2, len(key) // 3)
+        lo, hi = self.span(key[:length])
+        while hi - lo > FUZZY_RANGE and length < len(key):
+            length += 1
+            lo, hi = self.span(key[:length], lo, hi)
+        keys = self.keys[lo:hi]
+        whole = process.extract(key, keys, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None)
+        size = len(key)
+        starts = [k[:size] for k in keys]
+        partial = process.extract(key, starts, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None)
+        found: list[tuple[int, int]] = []
+        for tier, matches in ((FUZZY, whole), (FUZZY_PREFIX, partial)):
+            ranked = sorted(((lo + i, edits) for _, edits, i in matches), key=lambda m: (m[1], -self.scores[m[0]]))
+            count = 0
+            for position, _ in ranked:
+                group = self.groups[position]
+                if group not in skip:
+                    skip.add(group)
+                    found.append((position, tier))
+                    count += 1
+                    if count == per_tier:
+                        break
+        return found
+
+    def starts(self, key: str) -> bool:
+        """Whether some longer key starts with `key`."""
+        lo, hi = self.span(key)
+        return bisect_right(self.keys, key, lo, hi) < hi
+
+    def _exact_and_prefix_spans(self, keys: Iterable[str]) -> tuple[list[Span], list[Span]]:
+        exact, prefix = [], []
+        for key in keys:
+            lo, hi = self.span(key)
+            middle = bisect_right(self.keys, key, lo, hi)
+            exact.append((lo, middle))
+            prefix.append((middle, hi))
+        return exact, prefix
 
     def span(self, prefix: str, lo: int = 0, hi: int | None = None) -> Span:
         """The range of keys starting with `prefix` (searched within [lo, hi))."""
@@ -184,7 +336,7 @@ class NameIndex:
     # -- ranking ---------------------------------------------------------------------------------
 
     def _collect(self, found: list[tuple[int, int]], seen: set[int], spans: list[Span], tier: int, limit: int) -> None:
-        """Append the best positions of `spans` whose group is new, until `limit` answers.
+        """Append the best `(position, tier)` of `spans` whose group is new, until `limit` answers.
 
         A group can hold several keys of one span (a commune under its name and its old names), so
         when the best k are not k new groups, the next try looks at twice as many.
@@ -207,7 +359,7 @@ class NameIndex:
                         break
             if len(fresh) == want or len(best) < wanted:
                 seen |= groups
-                found.extend((self.targets[p], tier) for p in fresh)
+                found.extend((p, tier) for p in fresh)
                 return
             wanted *= 2
 

@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 from pydantic_core.core_schema import ValidationInfo
 
 from chalicelib import otv_pdf
+from chalicelib.observability import metric
 from chalicelib.validation import Body, clean_text
 
 if TYPE_CHECKING:
@@ -145,31 +146,44 @@ def blank_form() -> bytes:
 
 
 def filled_form(form: OtvForm) -> bytes:
-    """The form pre-filled with what the citizen typed, naming the nearest brigade if known."""
-    return otv_pdf.form(form, nearest_brigade(form))
+    """The form pre-filled with what the citizen typed, with the rules of the commune's zone and the
+    unit serving it. Dates the zone's rules refuse are a 400 naming the field (zone unknown: dates
+    either rule set allows pass)."""
+    from chalicelib import otv_rules
+    from chalicelib.errors import AppError
+
+    commune = commune_of(form)
+    zone = commune["zone"] if commune else otv_rules.UNKNOWN
+    problems = otv_rules.date_problems(zone, departure=form.departure_date, return_date=form.return_date, today=today())
+    if problems:
+        raise AppError("validation_error", problems[0]["message"], errors=problems)
+    return otv_pdf.form(form, commune)
 
 
-def nearest_brigade(form: OtvForm) -> dict[str, Any] | None:
-    """The unit serving the form's commune, with the commune's `police_zone` flag and the basis of
-    the answer. Commune names repeat across France (dozens of Saint-Martin): the one named with
-    that postal code wins, else the best commune of the postal code alone. The lookup is a
-    convenience: if it fails, the form is produced without it."""
+def commune_of(form: OtvForm) -> dict[str, Any] | None:
+    """The form's commune as the API describes it (zone, competent unit, nearest units). Commune
+    names repeat across France (dozens of Saint-Martin): the one named with that postal code wins,
+    else the best commune of the postal code alone; in Paris, Lyon and Marseille the postal code
+    names the arrondissement, whose police station serves it. The lookup is a convenience: if it
+    fails, the form is produced without it (zone unknown)."""
     from chalicelib import brigades
 
     try:
         named = brigades.search_communes(form.commune, limit=50)
         commune = next((c for c in named if form.postal_code in c["postal_codes"]), None)
-        commune = commune or next(iter(brigades.search_communes(form.postal_code, limit=1)), None)
+        by_code = next(iter(brigades.search_communes(form.postal_code, limit=1)), None)
+        if commune is not None and commune["insee"] in brigades.PARIS_LYON_MARSEILLE and by_code is not None:
+            arrondissement = by_code["department"] == commune["department"] and by_code["insee"] != commune["insee"]
+            return by_code if arrondissement else commune
+        return commune or by_code
     except Exception:
-        log.exception("brigade lookup failed: the OTV form is produced without it")
+        log.exception("commune lookup failed: the OTV form is produced without it")
         return None
-    if commune is None or commune["competent"] is None:
-        return None
-    return {**commune["competent"], "police_zone": commune["police_zone"], "basis": commune["competent_basis"]}
 
 
 # --- Seasonal reminders ---------------------------------------------------------------------------
 
+DATASET_WARNING_DAYS = 180  # warn this long before the school calendar's data runs out
 REMINDER_AUTHOR = "planificateur-otv"  # the author the alert log and the feed record
 ONLINE_PROCEDURE_URL = "https://www.service-public.fr/particuliers/vosdroits/R43241"
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -183,10 +197,14 @@ def send_due_reminders(*, today: date) -> list[str]:
     """Send the OTV reminder of every period starting in `OTV_REMINDER_DAYS` days or less, once per
     period: a prevention push (national, or to each département of the period's zone, each once)
     and a feed item. Returns the ids of the periods reminded now. Periods whose dates are still to confirm
-    are skipped with a warning: the gendarmerie never publishes a date it has not checked."""
+    are skipped with a warning (hand-added periods only: the official dataset's are confirmed)."""
     from chalicelib import holidays
     from chalicelib.config import get_settings
 
+    if holidays.dataset_end() < today + timedelta(days=DATASET_WARNING_DAYS):
+        log.warning(
+            "OTV reminders: the school calendar ends on %s: upgrade vacances-scolaires-france", holidays.dataset_end()
+        )
     sent = []
     for period in holidays.due(holidays.calendar(), today=today, days_before=get_settings().otv_reminder_days):
         if period.to_confirm:
@@ -233,7 +251,8 @@ def french_day(day: date, *, year: bool = False) -> str:
 def _zone_suffix(period: holidays.Period, *, long: bool = False) -> str:
     if period.zone in (None, "all"):
         return ""
-    return f" pour la zone {period.zone}" if long else f" (zone {period.zone})"
+    zones = "zones" if " et " in period.zone else "zone"
+    return f" pour la {zones} {period.zone}".replace("la zones", "les zones") if long else f" ({zones} {period.zone})"
 
 
 def _remind(period: holidays.Period) -> bool:
@@ -255,7 +274,9 @@ def _remind(period: holidays.Period) -> bool:
             departments=None if code is None else [code],
             push_id=push_id,
         )
-        sent |= _once(f"{key}#{code or feed.NATIONAL_LOG}", period, push)
+        if _once(f"{key}#{code or feed.NATIONAL_LOG}", period, push):
+            metric("RemindersSent")
+            sent = True
     sent |= _once(f"{key}#feed", period, partial(feed.publish, reminder_feed_item(period), author=REMINDER_AUTHOR))
     if sent:
         log.info("OTV reminder sent", extra={"period": period.id, "audiences": len(period.departments) or "national"})

@@ -154,32 +154,34 @@ SUBTITLE = (
     "Demande de surveillance de votre logement ou de votre commerce pendant votre absence. "
     "Service gratuit de la gendarmerie et de la police nationales."
 )
-RULES = (
-    "Zone gendarmerie : résidence principale ou secondaire, absence jusqu'à 12 mois, inscription au plus tôt "
-    "45 jours avant le départ et au plus tard la veille. Zone police : résidence principale, absence de 3 jours "
-    "à 3 mois, inscription entre 45 et 3 jours avant le départ. Les modalités peuvent varier localement."
+HANDING_IN = {
+    "police": "Remettez ce formulaire à votre commissariat",
+    "gendarmerie": "Remettez ce formulaire à votre brigade de gendarmerie",
+    "unknown": "Remettez ce formulaire à la brigade de gendarmerie ou au commissariat dont dépend votre domicile",
+}
+HANDING_IN_END = (
+    f" avec une pièce d'identité et un justificatif de domicile. Inscription aussi possible en ligne : "
+    f"{ONLINE_PROCEDURE}. Toute modification se fait auprès de la brigade ou du commissariat dont dépend "
+    "votre domicile."
 )
-HANDING_IN = (
-    "Remettez ce formulaire à votre brigade de gendarmerie ou à votre commissariat avec une pièce d'identité "
-    f"et un justificatif de domicile. Inscription aussi possible en ligne : {ONLINE_PROCEDURE}. Toute "
-    "modification se fait auprès de la brigade ou du commissariat dont dépend votre domicile."
+UNKNOWN_ZONE = (
+    "Zone police ou gendarmerie : non connue avec certitude pour votre commune. Les deux règles sont "
+    "indiquées : vérifiez auprès de l'unité laquelle s'applique."
 )
-POLICE_ZONE_HINT = (
-    "Votre commune compte un commissariat : si votre domicile est en zone police, inscrivez-vous au commissariat."
-)
-NEAREST_HINT = "Brigade la plus proche du centre de votre commune : elle vous confirmera si elle est compétente."
+NEAREST_NOTE = "Unité la plus proche du centre de votre commune (pas nécessairement la compétente) : renseignez-vous."
 FOOTER = (
     "Formulaire produit par l'application Stop Cambriolages. Les informations saisies ne sont pas "
     "conservées par l'application : elles figurent uniquement sur ce document."
 )
 
 
-def form(filled: OtvForm | None, brigade: dict[str, Any] | None) -> bytes:
-    """The OTV form: blank (`filled` None) or with what the citizen typed and the nearest brigade."""
-    return render(TITLE, SUBTITLE, _sections(filled, brigade), FOOTER)
+def form(filled: OtvForm | None, commune: dict[str, Any] | None) -> bytes:
+    """The OTV form: blank (`filled` None) or with what the citizen typed, the rules of the commune's
+    zone (both sets when it is unknown) and the unit serving it (`commune` as `GET /communes` gives it)."""
+    return render(TITLE, SUBTITLE, _sections(filled, commune), FOOTER)
 
 
-def _sections(filled: OtvForm | None, brigade: dict[str, Any] | None) -> list[Section]:
+def _sections(filled: OtvForm | None, commune: dict[str, Any] | None) -> list[Section]:
     def value(name: str, source: Any = filled) -> str:
         """A typed value as printed ("" on the blank form or for an empty optional field)."""
         raw = getattr(source, name, None) if source is not None else None
@@ -243,31 +245,56 @@ def _sections(filled: OtvForm | None, brigade: dict[str, Any] | None) -> list[Se
                 [Field("Autres remarques", value("remarks"))],
             ],
         ),
-        _brigade_section(brigade, filled=filled is not None),
-        Section("Conditions", note=RULES + " " + HANDING_IN),
+        _unit_section(commune, filled=filled is not None),
+        _conditions(commune),
         Section("Signature", [[Field("Fait à", "", 70), Field("le", "", 50), Field("Signature", "", 60)]]),
     ]
 
 
-def _brigade_section(unit: dict[str, Any] | None, *, filled: bool) -> Section:
-    if unit is None:
-        hint = "Retrouvez votre brigade dans l'application, rubrique « Brigades »." if filled else ""
+def _conditions(commune: dict[str, Any] | None) -> Section:
+    """The rules of the commune's zone, or both with a warning when the zone is not known."""
+    from chalicelib import otv_rules
+
+    zone = commune["zone"] if commune else otv_rules.UNKNOWN
+    sets = otv_rules.applicable(zone)
+    rules = " ".join(f"{rule_set.title} : {' '.join(rule_set.rules)}" for rule_set in sets)
+    warning = UNKNOWN_ZONE + " " if len(sets) > 1 and commune else ""
+    return Section(
+        "Conditions", note=warning + rules + " " + HANDING_IN.get(zone, HANDING_IN["unknown"]) + HANDING_IN_END
+    )
+
+
+def _unit_section(commune: dict[str, Any] | None, *, filled: bool) -> Section:
+    """The unit serving the commune: named as competent only when official; otherwise said to be the
+    nearest; for an unknown zone, the nearest brigade and the nearest police station."""
+    if commune is None or (commune["competent"] is None and commune.get("nearest_brigade") is None):
+        hint = (
+            "Retrouvez votre brigade ou votre commissariat dans l'application, rubrique « Brigades »." if filled else ""
+        )
         return Section("Votre brigade ou commissariat", [[Field("Nom et adresse", "")]], note=hint)
+    if commune["zone"] == "unknown":
+        units = [u for u in (commune.get("nearest_brigade"), commune.get("nearest_police_station")) if u]
+        rows = [row for unit in units for row in _unit_rows(unit, _nearest_label(unit))]
+        return Section("Brigade ou commissariat le plus proche", rows, note=NEAREST_NOTE)
+    unit = commune["competent"]
+    if commune["competent_basis"] == "official":
+        title = "Votre commissariat" if unit["kind"] == "police" else "Votre brigade de gendarmerie"
+        return Section(title, _unit_rows(unit, "Commissariat" if unit["kind"] == "police" else "Brigade"))
+    label = _nearest_label(unit)
+    return Section(label, _unit_rows(unit, label), note=NEAREST_NOTE)
+
+
+def _nearest_label(unit: dict[str, Any]) -> str:
+    return "Commissariat le plus proche" if unit["kind"] == "police" else "Brigade la plus proche"
+
+
+def _unit_rows(unit: dict[str, Any], label: str) -> list[Sequence[Field]]:
     town = " ".join(str(part) for part in (unit.get("postal_code"), unit.get("commune")) if part)
     address = ", ".join(part for part in (str(unit.get("address") or ""), town) if part)
-    police = unit.get("kind") == "police"
-    if unit.get("police_zone") and not police:
-        note = POLICE_ZONE_HINT
-    elif unit.get("basis") == "nearest":
-        note = NEAREST_HINT
-    else:
-        note = ""
-    return Section(
-        "Votre commissariat" if police else "Votre brigade de gendarmerie",
+    return [
+        [Field(label, str(unit.get("name") or ""))],
         [
-            [Field("Commissariat" if police else "Brigade", str(unit.get("name") or ""))],
-            [Field("Adresse", address)],
-            [Field("Téléphone", str(unit.get("phone") or ""))],
+            Field("Adresse", address),
         ],
-        note=note,
-    )
+        [Field("Téléphone", str(unit.get("phone") or ""))],
+    ]

@@ -43,6 +43,7 @@ from chalicelib import departements, limits
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError, field_error
 from chalicelib.models import DISABLED_WEB_AUDIENCE, Subscription
+from chalicelib.observability import metric
 from chalicelib.push import sns
 from chalicelib.push.push_services import push_service
 from chalicelib.push.webpush_subscription import WebPushSubscription
@@ -96,6 +97,8 @@ def register(body: SubscriptionBody, *, client: str) -> dict[str, str]:
         "subscription registered",
         extra={"platform": body.platform, "department": department, "rotated": previous is not None},
     )
+    if previous is None:  # a rotation replaces a subscription, it adds none
+        metric("SubscriptionsCreated", Platform=body.platform)
     return _public(subscription)
 
 
@@ -195,6 +198,7 @@ def _remove_if_expired(subscription_id: str, cutoff: datetime) -> int:
         return 0
     _quietly(_release, subscription)
     _quietly(_release_push_service, subscription)
+    metric("SubscriptionsExpired", Platform=subscription.platform)
     return 1
 
 
@@ -316,6 +320,7 @@ def _remove(subscription: Subscription) -> None:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
         return  # removed meanwhile (by a concurrent request or a sweep), which released its count
+    metric("SubscriptionsRemoved", Platform=subscription.platform)
     _quietly(_release_push_service, subscription)
 
 

@@ -492,8 +492,23 @@ def test_a_retried_refusal_is_replayed_and_logged_once(client: Any, auth_header:
     second = post(client, headers, text="Rôdeur aperçu")
     assert first.status_code == second.status_code == 422
     assert second.headers["Content-Type"] == "application/problem+json"
-    assert second.json_body == first.json_body
+    without_excerpts = [{k: v for k, v in f.items() if k != "excerpt"} for f in first.json_body["findings"]]
+    assert second.json_body == {**first.json_body, "findings": without_excerpts}
     assert len(log_entries()) == 1
+
+
+def test_a_refusal_is_kept_for_replays_without_the_refused_personal_data(client: Any, auth_header: Headers) -> None:
+    from chalicelib.models import IdempotencyRecord
+
+    text = "Cambriolage chez Kevin Durand, voiture AB-123-CD, appelez le 06 12 34 56 78"
+    first = post(client, {**auth_header("corg-34"), "Idempotency-Key": "k-personal"}, text=text)
+    assert first.status_code == 422
+    assert {f.get("excerpt") for f in first.json_body["findings"]} >= {"AB-123-CD", "06 12 34 56 78", "Kevin Durand"}
+    stored = json.dumps([record.response for record in IdempotencyRecord.scan()], ensure_ascii=False)
+    entry = json.dumps([e.text for e in log_entries()] + [e.findings for e in log_entries()], ensure_ascii=False)
+    for personal in ("AB-123-CD", "06 12 34 56 78", "Kevin", "Durand"):
+        assert personal not in stored and personal not in entry
+    assert '"licence_plate"' in stored and '"named_person"' in stored
 
 
 def test_keys_belong_to_their_operator(client: Any, auth_header: Headers) -> None:

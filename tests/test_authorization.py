@@ -23,6 +23,7 @@ VALID_BODIES = {
     "/corg/alerts/check": {"text": "Annecy : cambriolages de maisons en fin de journée."},
     "/opp/feed": {"title": "Partir serein", "body": "Inscrivez-vous à l'OTV avant de partir.", "kind": "otv"},
     "/opp/prevention-push": {"text": "Bientôt les vacances : pensez à l'opération tranquillité vacances."},
+    "/opp/alert-advice": {"items": [{"id": "volets", "text": "Fermez vos volets."}], "revision": 0},
 }
 CONCRETE_PATHS = {"/corg/alerts/{department}": "/corg/alerts/74", "/opp/feed/{item_id}": f"/opp/feed/{FEED_ITEM_ID}"}
 QUERIES = {("GET", "/corg/alerts"): "?department=74", ("GET", "/corg/subscribers"): "?department=74"}
@@ -39,7 +40,7 @@ def secured_operations() -> list[tuple[str, str]]:
 
 def request(client: Any, method: str, template: str, headers: dict[str, str]) -> Any:
     path = CONCRETE_PATHS.get(template, template) + QUERIES.get((method, template), "")
-    body = json.dumps(VALID_BODIES[template]) if method == "POST" else None
+    body = json.dumps(VALID_BODIES[template]) if method in ("POST", "PUT") else None
     return client.http.request(method, path, headers={"Content-Type": "application/json", **headers}, body=body)
 
 
@@ -57,14 +58,25 @@ def bearer(token: str) -> dict[str, str]:
 
 
 OPERATIONS = secured_operations()
-CORG_ON_74 = [op for op in OPERATIONS if op[1].startswith("/corg/") and op[1] != "/corg/alerts/check"]
+SHARED = [("GET", "/corg/alert-advice")]  # the composer's advice list: every operator reads it
+NOT_SCOPED = ["/corg/alerts/check", "/corg/alert-advice"]
+CORG_ON_74 = [op for op in OPERATIONS if op[1].startswith("/corg/") and op[1] not in NOT_SCOPED]
 OPP_ONLY = [op for op in OPERATIONS if op[1].startswith("/opp/")]
-CORG_ONLY = [op for op in OPERATIONS if op[1].startswith("/corg/")]
+CORG_ONLY = [op for op in OPERATIONS if op[1].startswith("/corg/") and op not in SHARED]
+ADMIN_ONLY = [op for op in OPERATIONS if op[1].startswith("/admin/")]
 
 
 def test_the_matrix_covers_every_operator_route() -> None:
-    assert len(OPERATIONS) == 8
-    assert set(OPERATIONS) == {*CORG_ONLY, *OPP_ONLY}
+    assert len(OPERATIONS) == 11
+    assert set(OPERATIONS) == {*CORG_ONLY, *OPP_ONLY, *SHARED, *ADMIN_ONLY}
+
+
+@pytest.mark.parametrize(("method", "path"), SHARED)
+@pytest.mark.parametrize("operator", ["corg-34", "corg-74", "opp-ggd34"])
+def test_every_operator_reads_the_advice_list(
+    client: Any, auth_header: Headers, method: str, path: str, operator: str
+) -> None:
+    assert request(client, method, path, auth_header(operator)).status_code == 200
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
@@ -122,6 +134,14 @@ def test_the_opp_may_not_send_check_or_read_alerts(
     client: Any, aws_faults: AwsFaults, auth_header: Headers, method: str, path: str
 ) -> None:
     assert "CORG" in refused(client, aws_faults, auth_header("opp-ggd34"), method, path)
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ONLY)
+@pytest.mark.parametrize("operator", ["corg-34", "opp-ggd34"])
+def test_only_administrators_read_the_operations_figures(
+    client: Any, aws_faults: AwsFaults, auth_header: Headers, method: str, path: str, operator: str
+) -> None:
+    assert "administrateurs" in refused(client, aws_faults, auth_header(operator), method, path)
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)

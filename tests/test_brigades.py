@@ -12,7 +12,9 @@ from chalicelib.errors import AppError
 
 COMMUNE_FIELDS = {
     "insee", "name", "department", "postal_codes", "lat", "lon", "competent", "competent_basis", "police_zone",
+    "zone", "zone_basis", "zone_estimate", "police_district", "nearest_brigade", "nearest_police_station",
 }  # fmt: skip
+SEARCH_FIELDS = COMMUNE_FIELDS | {"match"}  # a search answer also says how it matched
 UNIT_FIELDS = {"id", "kind", "name", "address", "postal_code", "commune", "department", "phone", "lat", "lon", "hours"}
 
 
@@ -71,10 +73,15 @@ def test_exact_name_ranks_before_longer_names_even_more_populous() -> None:
 def test_homonyms_are_told_apart_by_their_department() -> None:
     found = brigades.search_communes("saint martin", limit=10)
     exact = [c for c in found if c["name"] == "Saint-Martin"]
-    assert len(exact) >= 5
+    assert len(exact) >= 2  # the big communes starting so come between the namesakes (issue 18)
     assert len({c["department"] for c in exact}) == len(exact)
-    populations_order = [c["insee"] for c in exact]
-    assert populations_order[0] == "97801"  # Saint-Martin (collectivité), the most populous
+    assert exact[0]["insee"] == "97801"  # Saint-Martin (collectivité), the most populous
+    every = brigades.directory()
+    namesakes = [i for i, name in enumerate(every.name) if name == "Saint-Martin"]
+    assert len(namesakes) >= 5
+    for commune in namesakes:  # the département typed after the name picks each one
+        department = every.department[commune]
+        assert first(f"saint martin {department}")["insee"] == every.insee[commune]
 
 
 def test_limit_caps_the_answers() -> None:
@@ -131,7 +138,9 @@ def test_corsican_codes_and_departments(code: str, name: str, department: str) -
 def test_overseas_departments_are_searchable(query: str, name: str, department: str) -> None:
     commune = first(query)
     assert (commune["name"], commune["department"]) == (name, department)
-    assert commune["competent"]["kind"] == "gendarmerie"
+    assert (commune["zone"], commune["zone_basis"]) == ("unknown", "estimated")  # no official list there
+    assert commune["nearest_brigade"]["kind"] == "gendarmerie"
+    assert commune["nearest_brigade"]["department"] == department
 
 
 def test_the_arrondissements_of_paris_lyon_and_marseille() -> None:
@@ -167,10 +176,11 @@ def test_a_commune_under_its_current_name_ranks_before_a_former_commune() -> Non
 
 
 def test_a_commune_has_the_contract_fields_and_its_estimated_competent_brigade() -> None:
-    commune = first("Béziers")
-    assert set(commune) == COMMUNE_FIELDS
-    assert commune["postal_codes"] == ["34500"]
-    assert (commune["lat"], commune["lon"]) == (43.3481, 3.2342)
+    commune = first("Lodève")
+    assert set(commune) == SEARCH_FIELDS
+    assert commune["match"] == ["name"]
+    assert commune["postal_codes"] == ["34700"]
+    assert commune["zone_estimate"] is None  # no police station in Lodève: no estimate either
     assert commune["competent_basis"] == "nearest"
     assert set(commune["competent"]) == UNIT_FIELDS
     assert commune["competent"]["kind"] == "gendarmerie"
@@ -185,16 +195,24 @@ def test_the_estimated_competent_brigade_is_the_nearest_of_the_department() -> N
     assert competent["id"] == same_department[0]
 
 
-def test_police_zone_flags_communes_with_a_police_station() -> None:
-    assert first("Montpellier")["police_zone"] is True
+def test_a_police_station_makes_the_police_zone_an_estimate_never_a_fact() -> None:
+    montpellier = first("Montpellier")
+    assert (montpellier["zone"], montpellier["zone_basis"], montpellier["zone_estimate"]) == (
+        "unknown",
+        "estimated",
+        "police",
+    )
+    assert montpellier["police_zone"] is False  # true only for an official police zone
+    assert montpellier["competent_basis"] == "nearest"
     assert first("L'Abergement-Clémenciat")["police_zone"] is False
-    assert first("Paris 15e")["police_zone"] is True  # a station in any arrondissement covers the city
+    assert first("Paris 15e")["police_zone"] is True
 
 
-def test_paris_has_no_gendarmerie_brigade_to_offer_as_competent() -> None:
+def test_paris_as_a_whole_is_police_zone_and_gets_the_nearest_arrondissement_station() -> None:
     paris = first("Paris")
-    assert paris["competent"] is None
-    assert paris["competent_basis"] == "nearest"
+    assert (paris["zone"], paris["zone_basis"], paris["police_zone"]) == ("police", "official", True)
+    assert paris["competent"]["kind"] == "police"
+    assert paris["competent_basis"] == "nearest"  # no station is Paris's own: the nearest is not official
 
 
 # -- by position --------------------------------------------------------------------------------------
@@ -225,7 +243,8 @@ def test_a_position_in_paris_lands_in_its_arrondissement() -> None:
     answer = brigades.nearest(lat=48.8412, lon=2.3003, limit=3)
     assert answer["commune"]["name"] == "Paris 15e Arrondissement"
     assert answer["commune"]["police_zone"] is True
-    assert answer["competent"] is None
+    assert answer["competent"]["name"] == "Commissariat central de police de Paris 15e arrondissement"
+    assert answer["commune"]["competent_basis"] == "official"
     assert len(answer["nearest"]) == 3  # brigades of the suburbs, still offered
 
 

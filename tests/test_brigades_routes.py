@@ -32,13 +32,25 @@ def test_communes_answers_type_ahead_results(client: Any) -> None:
     results = response.json_body["results"]
     assert len(results) == 3
     assert results[0]["name"] == "Montpellier"
-    assert results[0]["competent"]["kind"] == "gendarmerie"
+    assert (results[0]["zone"], results[0]["zone_basis"]) == ("unknown", "estimated")
     assert results[0]["competent_basis"] == "nearest"
+    assert results[0]["nearest_brigade"]["kind"] == "gendarmerie"
+    assert results[0]["nearest_police_station"]["kind"] == "police"
 
 
 def test_communes_finds_a_former_commune_with_the_name_matched(client: Any) -> None:
     results = client.http.get("/communes?q=Meythet").json_body["results"]
     assert (results[0]["name"], results[0]["matched_name"]) == ("Annecy", "Meythet")
+
+
+def test_communes_says_how_each_commune_matched_and_which_hint_was_ignored(client: Any) -> None:
+    results = client.http.get("/communes?q=toulon%2083000&limit=3").json_body["results"]
+    assert (results[0]["name"], results[0]["match"]) == ("Toulon", ["name", "postal_code"])
+    assert "ignored_hints" not in results[0]
+    results = client.http.get("/communes?q=cholet%20(75)&limit=3").json_body["results"]
+    assert (results[0]["name"], results[0]["ignored_hints"]) == ("Cholet", ["75"])
+    results = client.http.get("/communes?q=cholais&limit=3").json_body["results"]
+    assert (results[0]["name"], results[0]["match"]) == ("Cholet", ["phonetic"])
 
 
 def test_communes_reads_accents_and_spaces_from_the_query_string(client: Any) -> None:

@@ -51,7 +51,8 @@ def test_resource_names_are_derived_from_the_prefix() -> None:
 def test_import_app_needs_no_environment_builds_no_client_and_skips_heavy_libraries() -> None:
     probe = (
         "import sys, app; "
-        "heavy = ('boto3', 'pynamodb', 'pywebpush', 'geopy', 'fpdf', 'pydantic', 'jwt'); "
+        "heavy = ('boto3', 'pynamodb', 'pywebpush', 'geopy', 'fpdf', 'PIL', 'fontTools', 'pydantic', 'jwt', "
+        "'aws_lambda_powertools', 'aws_xray_sdk'); "
         "heavy = [m for m in heavy if m in sys.modules]; "
         "print(','.join(heavy))"
     )

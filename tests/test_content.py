@@ -88,3 +88,50 @@ def test_otv_page_gives_the_rules_of_each_zone_and_the_links(client: Any) -> Non
     assert page["online_procedure"]["url"].startswith("https://www.service-public.fr/")
     assert page["form"]["url"] == "/otv/form.pdf"
     assert "juin 2022" in json.dumps(page, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("code", "station"),
+    [("77014", "Commissariat de police de Fontainebleau"), ("77468", "Commissariat de police de Noisiel"),
+     ("75118", "Commissariat central de police de Paris 18e arrondissement")],
+)  # fmt: skip
+def test_the_otv_page_of_an_official_police_zone_commune_gives_the_police_rules_and_its_station(
+    client: Any, code: str, station: str
+) -> None:
+    page = client.http.get(f"/content/otv?commune={code}").json_body
+    assert [z["zone"] for z in page["zones"]] == ["police"]
+    assert page["unknown_zone"] is None
+    commune = page["commune"]
+    assert (commune["insee"], commune["zone"], commune["zone_basis"]) == (code, "police", "official")
+    assert (commune["competent"]["name"], commune["competent_basis"]) == (station, "official")
+
+
+def test_the_otv_page_of_a_gendarmerie_zone_commune_gives_its_rules_only(client: Any) -> None:
+    page = client.http.get("/content/otv?commune=77212").json_body  # Gravon
+    assert [z["zone"] for z in page["zones"]] == ["gendarmerie"]
+    assert page["commune"]["competent"]["kind"] == "gendarmerie"
+
+
+def test_the_otv_page_of_a_commune_whose_zone_is_unknown_gives_both_rule_sets_and_a_warning(client: Any) -> None:
+    page = client.http.get("/content/otv?commune=34172").json_body  # Montpellier: no official list in 34
+    assert [z["zone"] for z in page["zones"]] == ["gendarmerie", "police"]
+    assert "vérifiez" in page["unknown_zone"].lower()
+    assert page["commune"]["nearest_brigade"]["kind"] == "gendarmerie"
+    assert page["commune"]["nearest_police_station"]["kind"] == "police"
+
+
+def test_the_otv_page_of_an_unknown_commune_is_a_404(client: Any) -> None:
+    response = client.http.get("/content/otv?commune=99999")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_each_zones_date_limits_are_the_numbers_its_rules_state(client: Any) -> None:
+    for rules in client.http.get("/content/otv").json_body["zones"]:
+        text, limits = " ".join(rules["rules"]), rules["limits"]
+        assert f"{limits['earliest_days_before']} jours" in text
+        assert f"{limits['max_absence_months']} mois" in text
+        if limits["latest_days_before"] == 1:
+            assert "la veille" in text
+        else:
+            assert f"{limits['latest_days_before']} jours avant" in text

@@ -166,3 +166,18 @@ def test_a_key_released_between_the_claim_and_the_read_is_a_409_to_retry(
     with pytest.raises(AppError) as held:
         once("k", run)
     assert held.value.code == "request_in_progress" and held.value.headers == {"Retry-After": "2"}
+
+
+def test_a_stored_refusal_keeps_its_findings_without_their_excerpts(aws: Any) -> None:
+    def refuse() -> dict[str, Any]:
+        finding = {"rule": "licence_plate", "message": "Retirez la plaque.", "excerpt": "AB-123-CD"}
+        raise AppError("content_rejected", extra={"findings": [finding]})
+
+    with pytest.raises(AppError) as first:
+        once("k-plate", refuse)
+    assert first.value.to_problem()["findings"][0]["excerpt"] == "AB-123-CD"  # the operator sees it once
+    stored = IdempotencyRecord.get("op#route#k-plate")
+    assert stored.response["findings"] == [{"rule": "licence_plate", "message": "Retirez la plaque."}]
+    assert "AB-123-CD" not in str(stored.response)
+    replay = once("k-plate", refuse)
+    assert replay.replayed and replay.body["findings"] == [{"rule": "licence_plate", "message": "Retirez la plaque."}]

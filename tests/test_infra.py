@@ -207,7 +207,14 @@ def test_no_secret_value_is_written_in_the_template(templates: dict[str, Path]) 
 
 def test_every_function_keeps_its_logs_twelve_months_at_most(template: dict[str, Any]) -> None:
     groups = resources(template, "AWS::Logs::LogGroup").values()
-    assert all(1 <= g["Properties"]["RetentionInDays"] <= 365 for g in groups)
+
+    def days(value: Any) -> int:  # a number, or a parameter whose allowed values are numbers
+        if isinstance(value, dict):
+            parameter = template["Parameters"][value["Ref"]]
+            return max(int(v) for v in parameter.get("AllowedValues", [parameter["Default"]]))
+        return int(value)
+
+    assert all(1 <= days(g["Properties"]["RetentionInDays"]) <= 365 for g in groups)
     named = {sub(g["Properties"]["LogGroupName"]) for g in groups}
     for name in functions(template):
         assert f"/aws/lambda/${{{name}}}" in named, f"{name} has no log group with a retention"
@@ -243,6 +250,13 @@ def test_alarms_watch_dead_letters_api_errors_and_push_failures(template: dict[s
         ("AWS/SNS", "NumberOfNotificationsFailed"),
     } <= watched
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
+
+
+def test_every_function_and_the_api_stage_are_traced_by_x_ray(template: dict[str, Any]) -> None:
+    assert functions(template)
+    for name, function in functions(template).items():
+        assert function["Properties"]["Tracing"] == "Active", name
+    assert template["Resources"]["RestAPI"]["Properties"]["TracingEnabled"] is True
 
 
 # --- IAM --------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from chalicelib import names
-from chalicelib.names import EXACT, PREFIX, TYPO, TYPO_PREFIX, NameIndex
+from chalicelib.names import EXACT, FUZZY, FUZZY_PREFIX, PREFIX, TYPO, TYPO_PREFIX, NameIndex
 
 
 def test_fold_ignores_accents_case_hyphens_and_apostrophes() -> None:
@@ -36,6 +36,77 @@ def test_query_keys_expand_st_and_ste_but_keep_the_literal_text() -> None:
     assert names.query_keys("ste marie") == ["sainte marie", "ste marie"]
     assert names.query_keys("Strasbourg") == ["strasbourg"]
     assert names.query_keys(" ' - ") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "expanded"),
+    [
+        ("Neuilly s/ Seine", "neuilly sur seine"),
+        ("neuilly-s/-seine", "neuilly sur seine"),
+        ("bar s/aube", "bar sur aube"),
+        ("clichy s/s bois", "clichy sous bois"),
+        ("CLICHY S/S BOIS", "clichy sous bois"),
+        ("mt st aignan", "mont saint aignan"),
+        ("sts geosmes", "saints geosmes"),
+        ("stes maries de la mer", "saintes maries de la mer"),
+        ("villeneuve lez avignon", "villeneuve les avignon"),
+        ("la-roche/yon", "la roche yon"),
+    ],
+)
+def test_address_habits_are_expanded(typed: str, expanded: str) -> None:
+    assert names.query_keys(typed)[0] == expanded
+
+
+def test_a_glued_article_is_split() -> None:
+    assert "l aigle" in names.query_keys("laigle")
+    assert "l hay les roses" in names.query_keys("lhay les roses")
+    assert "les mureaux" in names.query_keys("lesmureaux")
+    assert "le puy en velay" in names.query_keys("lepuy en velay")
+    assert names.query_keys("lyon") == ["lyon"]  # `l` + a consonant is no article
+
+
+def test_name_keys_read_lez_as_les() -> None:
+    assert names.name_keys(["Saint-Christol-lez-Alès", "Villeneuve-lès-Avignon"]) == [
+        "saint christol les ales",
+        "villeneuve les avignon",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("heard", "written"),
+    [
+        ("bordo", "bordeaux"),  # eau / au / o, silent x
+        ("oxerre", "auxerre"),
+        ("fillipe", "philippe"),  # ph / f, doubled consonants
+        ("kimper", "quimper"),  # qu / k
+        ("tourquoing", "tourcoing"),  # c / qu
+        ("cholais", "cholet"),  # ai / é / et, silent final letters
+        ("vitrai", "vitre"),
+        ("epernet", "epernay"),
+        ("cergie", "cergy"),  # y / i, g before e / i
+        ("ajen", "agen"),
+        ("sceau", "sceaux"),
+        ("aix provence", "aix en provence"),  # small words left out
+        ("chalons champagne", "chalons en champagne"),
+        ("roube", "roubaix"),
+    ],
+)
+def test_names_that_sound_alike_share_a_phonetic_key(heard: str, written: str) -> None:
+    assert names.phonetic(heard) == names.phonetic(written)
+
+
+@pytest.mark.parametrize(("one", "other"), [("lyon", "lille"), ("rennes", "reims"), ("nice", "nancy")])
+def test_names_that_sound_different_keep_different_keys(one: str, other: str) -> None:
+    assert names.phonetic(one) != names.phonetic(other)
+
+
+def test_phonetic_keys_of_many_names_at_once_match_one_by_one() -> None:
+    keys = ["saint etienne", "le havre", "aix en provence", "fontainebleau"]
+    assert names.phonetic_keys(keys) == [names.phonetic(key) for key in keys]
+
+
+def test_typo_tolerance_grows_with_the_length_typed() -> None:
+    assert [names.allowed_edits(k) for k in ("nic", "nice", "montpel", "montpell", "saint lo")] == [0, 1, 1, 2, 1]
 
 
 def _index(entries: list[tuple[str, int]]) -> NameIndex:
@@ -144,3 +215,35 @@ def test_ranking_over_long_ranges_matches_a_full_sort() -> None:
     for prefix, limit in [("s", 50), ("sa", 10), ("sb1", 7), ("sc12", 3)]:
         expected = sorted((i for i, k in enumerate(keys) if k.startswith(prefix)), key=lambda i: -scores[i])
         assert [target for target, _ in index.search([prefix], limit)] == expected[:limit]
+
+
+def test_tiers_give_each_tier_its_own_room_and_skip_groups_already_seen() -> None:
+    index = _index(ENTRIES)
+    seen: set[int] = set()
+    found = index.tiers(["montpellier"], 1, seen)
+    assert [(ENTRIES[index.targets[p]][0], tier) for p, tier in found] == [
+        ("montpellier", EXACT),
+        ("montpellier de medillan", PREFIX),
+    ]
+    typos = index.typos("montpellier", 5, seen)
+    assert [ENTRIES[index.targets[p]][0] for p, _ in typos] == ["montelier"] or all(
+        ENTRIES[index.targets[p]][0] not in ("montpellier", "montpellier de medillan") for p, _ in typos
+    )
+
+
+def test_two_typos_are_found_by_rapidfuzz_among_keys_starting_alike() -> None:
+    index = _index(ENTRIES)
+    found = index.near("monpelliier", 2, 3, set())  # a letter missing, one too many
+    assert [(ENTRIES[index.targets[p]][0], tier) for p, tier in found][:1] == [("montpellier", FUZZY)]
+    found = index.near("montpelier de med", 2, 3, set())
+    assert [(ENTRIES[index.targets[p]][0], tier) for p, tier in found] == [("montpellier de medillan", FUZZY_PREFIX)]
+    montpellier = ENTRIES.index(("montpellier", 300_000))
+    assert all(index.groups[p] != montpellier for p, _ in index.near("monpelliier", 2, 3, {montpellier}))
+    assert index.near("mintpelliierr", 2, 3, set()) == []  # three edits
+
+
+def test_subset_keeps_the_order_without_sorting_again() -> None:
+    index = _index(ENTRIES)
+    part = index.subset([0, 2, 4])
+    assert part.keys == [index.keys[0], index.keys[2], index.keys[4]]
+    assert part.search([index.keys[2]], 1) == [(index.targets[2], EXACT)]

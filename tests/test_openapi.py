@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.openapi import document
 
-OPERATOR_PREFIXES = ("/corg/", "/opp/")
+OPERATOR_PREFIXES = ("/corg/", "/opp/", "/admin/")
 
 
 def described_operations() -> set[tuple[str, str]]:

@@ -113,22 +113,88 @@ def test_the_brigade_is_the_one_of_the_commune_with_that_postal_code(
 ) -> None:
     response = post_form(client, a_form(commune="Saint-Martin", postal_code=postal_code))
     text = pdf_text(response.body)
-    assert f"Brigade : {brigade}" in text and f"Téléphone : {phone}" in text
-    assert "Brigade la plus proche du centre de votre commune" in text
+    assert f"Brigade la plus proche : {brigade}" in text and f"Téléphone : {phone}" in text
+    assert "Unité la plus proche du centre de votre commune" in text
+    assert "Votre brigade de gendarmerie" not in text  # never called competent
 
 
-def test_a_commune_with_a_police_station_is_told_about_the_police_zone(client: Any) -> None:
-    text = pdf_text(post_form(client, a_form()).body)  # Montpellier, 34000
-    assert "Votre brigade de gendarmerie" in text
-    assert "Brigade : Brigade de gendarmerie - Castelnau-le-Lez" in text
-    assert "635 Avenue de la Monnaie, 34170 Castelnau-le-Lez" in text
-    assert "Votre commune compte un commissariat" in text
+GENDARMERIE_RULES = "Vous habitez en zone gendarmerie"
+POLICE_RULES = "Vous habitez en zone police"
+
+
+def test_an_unknown_zone_gives_both_rule_sets_and_both_nearest_units(client: Any) -> None:
+    text = pdf_text(post_form(client, a_form()).body)  # Montpellier, 34000: no official zone list in 34
+    assert GENDARMERIE_RULES in text and POLICE_RULES in text
+    assert "non connue avec certitude" in text
+    assert "Brigade la plus proche : Brigade de gendarmerie - Castelnau-le-Lez" in text
+    assert "Commissariat le plus proche : " in text
+    assert "Votre commissariat" not in text and "Votre brigade de gendarmerie" not in text
+
+
+@pytest.mark.parametrize(
+    ("commune", "postal_code", "station"),
+    [("Avon", "77210", "Commissariat de police de Fontainebleau"),
+     ("Torcy", "77200", "Commissariat de police de Noisiel"),
+     ("Paris", "75015", "Commissariat central de police de Paris 15e arrondissement")],
+)  # fmt: skip
+def test_an_official_police_zone_gives_the_police_rules_and_its_station(
+    client: Any, commune: str, postal_code: str, station: str
+) -> None:
+    response = post_form(client, a_form(commune=commune, postal_code=postal_code))
+    text = pdf_text(response.body)
+    assert "Votre commissariat" in text and f"Commissariat : {station}" in text
+    assert POLICE_RULES in text and GENDARMERIE_RULES not in text
+    assert "non connue" not in text
+
+
+def test_an_official_gendarmerie_zone_gives_its_rules_and_the_nearest_brigade_said_so(client: Any) -> None:
+    text = pdf_text(post_form(client, a_form(commune="Gravon", postal_code="77118")).body)
+    assert GENDARMERIE_RULES in text and POLICE_RULES not in text
+    assert "Brigade la plus proche : Brigade de gendarmerie - " in text
 
 
 def test_an_unknown_place_sends_the_citizen_to_the_brigade_search(client: Any) -> None:
     text = pdf_text(post_form(client, a_form(commune="Nulle-Part", postal_code="34999")).body)
     assert "Votre brigade ou commissariat" in text
-    assert "Retrouvez votre brigade dans l'application" in text
+    assert "Retrouvez votre brigade ou votre commissariat dans l'application" in text
+    assert GENDARMERIE_RULES in text and POLICE_RULES in text
+
+
+def dates(departure_in: int, days: int) -> dict[str, str]:
+    departure = date.today() + timedelta(days=departure_in)
+    return {"departure_date": str(departure), "return_date": str(departure + timedelta(days=days))}
+
+
+AVON = {"commune": "Avon", "postal_code": "77210"}
+GRAVON = {"commune": "Gravon", "postal_code": "77118"}
+
+
+@pytest.mark.parametrize(
+    ("where", "when", "field", "message"),
+    [
+        (AVON, dates(2, 10), "departure_date", "En zone police, l'inscription se fait au plus tard 3 jours avant"),
+        (AVON, dates(10, 2), "return_date", "En zone police, l'absence doit durer au moins 3 jours."),
+        (AVON, dates(10, 100), "return_date", "En zone police, l'absence ne peut pas dépasser 3 mois."),
+        (AVON, dates(46, 10), "departure_date", "au plus tôt 45 jours avant le départ"),
+        (GRAVON, dates(46, 10), "departure_date", "au plus tôt 45 jours avant le départ"),
+        ({}, dates(46, 10), "departure_date", "au plus tôt 45 jours avant le départ"),  # Montpellier: unknown
+    ],
+)
+def test_the_dates_follow_the_rules_of_the_communes_zone(
+    client: Any, where: dict[str, str], when: dict[str, str], field: str, message: str
+) -> None:
+    response = post_form(client, a_form(**where, **when))
+    assert response.status_code == 400
+    assert any(e["field"] == field and message in e["message"] for e in response.json_body["errors"])
+
+
+@pytest.mark.parametrize(
+    ("where", "when"),
+    [(AVON, dates(3, 3)), (AVON, dates(45, 90)), (GRAVON, dates(1, 1)), (GRAVON, dates(10, 300)),
+     ({}, dates(1, 1)), ({}, dates(10, 300))],
+)  # fmt: skip
+def test_dates_the_zones_rules_allow_give_the_form(client: Any, where: dict[str, str], when: dict[str, str]) -> None:
+    assert post_form(client, a_form(**where, **when)).status_code == 200
 
 
 def test_a_failing_brigade_lookup_still_gives_the_form(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,7 +206,7 @@ def test_a_failing_brigade_lookup_still_gives_the_form(client: Any, monkeypatch:
     monkeypatch.setattr(brigades, "search_communes", unreadable)
     response = post_form(client, a_form())
     assert response.status_code == 200
-    assert "Retrouvez votre brigade dans l'application" in pdf_text(response.body)
+    assert "Retrouvez votre brigade ou votre commissariat dans l'application" in pdf_text(response.body)
 
 
 def test_characters_helvetica_cannot_print_are_transliterated() -> None:
@@ -245,14 +311,22 @@ def a_zone_c_period(monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> holida
     return period
 
 
+METROPOLITAN = [code for zone in "ABC" for code in departements.in_school_zone(zone)]
+
+
 def test_the_christmas_reminder_fires_once_10_days_before_and_never_again(
     client: Any, published: Callable[[str | None], list[dict[str, Any]]]
 ) -> None:
     fire(client, "2026-12-08")  # the day before the reminder day
-    assert published(None) == [] and feed_items(client) == []
+    assert published("34") == [] and feed_items(client) == []
 
     fire(client, "2026-12-09")  # 10 days before Saturday 19 December
-    [push] = published(None)
+    # to every département of zones A, B and C (the dataset's); not Corsica nor overseas, not national
+    assert {code: len(published(code)) for code in departements.CODES} == {
+        code: int(code in METROPOLITAN) for code in departements.CODES
+    }
+    assert published(None) == []
+    [push] = published("34")
     assert push["message"]["default"] == (
         "Vacances de Noël le samedi 19 décembre : pensez à l'Opération Tranquillité Vacances, "
         "inscription à votre brigade ou en ligne."
@@ -264,13 +338,36 @@ def test_the_christmas_reminder_fires_once_10_days_before_and_never_again(
 
     fire(client, "2026-12-09")  # the schedule fires twice the same day
     fire(client, "2026-12-10")  # the day after
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1 and len(published("59")) == 1
     assert len(feed_items(client)) == 1
+
+
+def test_the_zone_c_winter_reminder_of_2027_is_sent_once_on_its_days_to_zone_c_only(
+    client: Any, published: Callable[[str | None], list[dict[str, Any]]]
+) -> None:
+    zone_c = departements.in_school_zone("C")
+    fire(client, "2027-01-26")  # 11 days before Saturday 6 February 2027
+    assert all(published(code) == [] for code in departements.CODES)
+    fire(client, "2027-01-27")  # 10 days before
+    assert {code: len(published(code)) for code in departements.CODES} == {
+        code: int(code in zone_c) for code in departements.CODES
+    }
+    assert {"75", "77", "92", "93", "94", "95", "34", "31"} <= set(zone_c)
+    assert published("34")[0]["message"]["default"].startswith("Vacances d'hiver (zone C) le samedi 6 février :")
+    [item] = feed_items(client)
+    assert item["title"] == "Vacances d'hiver (zone C) : pensez à l'Opération Tranquillité Vacances"
+    for day in ("2027-01-28", "2027-02-05", "2027-02-06"):  # the next days, the eve, the first day
+        fire(client, day)
+    assert all(len(published(code)) == 1 for code in zone_c)
+    assert len([i for i in feed_items(client) if "zone C" in i["title"]]) == 1
+    # meanwhile zone A's own reminder came on its days (10 days before 13 February), zone B's not yet
+    assert all(len(published(code)) == 1 for code in departements.in_school_zone("A"))
+    assert all(published(code) == [] for code in departements.in_school_zone("B"))
 
 
 def test_the_reminder_is_logged_with_the_scheduler_as_author(client: Any) -> None:
     fire(client, "2026-12-09")
-    [entry] = AlertLogEntry.query("national")
+    [entry] = AlertLogEntry.query("34")
     assert (entry.kind, entry.sent_by, entry.delivery_status) == ("prevention", "planificateur-otv", "published")
     [published_item] = AlertLogEntry.query("feed")
     assert (published_item.kind, published_item.sent_by) == ("feed_published", "planificateur-otv")
@@ -280,9 +377,9 @@ def test_a_day_the_schedule_missed_is_caught_up_before_the_start(
     client: Any, published: Callable[[str | None], list[dict[str, Any]]]
 ) -> None:
     fire(client, "2026-12-18")
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1
     fire(client, "2026-12-19")  # the holidays have started: nothing more
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1
 
 
 def test_nothing_is_sent_once_the_holidays_have_started(
@@ -290,7 +387,7 @@ def test_nothing_is_sent_once_the_holidays_have_started(
 ) -> None:
     fire(client, "2026-12-19")
     fire(client, "2026-12-25")
-    assert published(None) == [] and feed_items(client) == []
+    assert published("34") == [] and feed_items(client) == []
 
 
 def test_a_zone_period_pushes_to_that_zones_departements_only_without_touching_their_alerts(
@@ -326,6 +423,17 @@ def test_periods_whose_dates_are_to_confirm_are_skipped_with_a_warning(
     assert "hiver-2030-c are to confirm" in caplog.text
 
 
+def test_a_school_calendar_about_to_run_out_is_reported(
+    client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(holidays, "dataset_end", lambda: date(2030, 3, 1))
+    a_zone_c_period(monkeypatch)
+    with caplog.at_level("WARNING"):
+        fire(client, "2030-01-30")
+    assert "upgrade vacances-scolaires-france" in caplog.text
+    assert len(feed_items(client)) == 1  # the reminders still go
+
+
 def test_the_number_of_days_comes_from_the_settings(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.config import get_settings
 
@@ -350,12 +458,12 @@ def test_a_feed_item_that_failed_is_published_by_the_next_run_without_pushing_ag
         patch.setattr(feed, "publish", broken)
         with pytest.raises(RuntimeError):
             fire(client, "2026-12-09")
-    assert len(published(None)) == 1
+    assert len(published("34")) == 1
     fire(client, "2026-12-10")
     assert len(feed_items(client)) == 1
-    assert len(published(None)) == 1  # the push had left: only the feed item was missing
+    assert len(published("34")) == 1  # the push had left: only the feed item was missing
     fire(client, "2026-12-11")
-    assert len(feed_items(client)) == 1 and len(published(None)) == 1
+    assert len(feed_items(client)) == 1 and len(published("34")) == 1
 
 
 def test_a_zone_reminder_cut_short_midway_sends_only_to_the_missing_departements_the_next_day(

@@ -3,6 +3,7 @@ record), what an unsubscription leaves (nothing), what the OTV form keeps (nothi
 
 import json
 import logging
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -121,8 +122,8 @@ def test_the_otv_form_keeps_and_logs_nothing_of_what_was_typed(
         "postal_code": "34000",
         "commune": "Montpellier",
         "home_type": "maison",
-        "departure_date": "2027-07-03",
-        "return_date": "2027-07-24",
+        "departure_date": str(date.today() + timedelta(days=20)),  # registration opens 45 days before
+        "return_date": str(date.today() + timedelta(days=41)),
     }
     response = client.http.post("/otv/form", headers={**JSON, "Accept": "application/pdf"}, body=json.dumps(form))
     assert response.status_code == 200 and response.body.startswith(b"%PDF")

@@ -33,6 +33,10 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEPLOYED = ("app.py", "chalicelib")
 
 LAMBDA_LOGS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# Active tracing (`"xray": true` in .chalice/config.json): Lambda and the X-Ray SDK send segments.
+LAMBDA_TRACING = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+# Services whose IAM prefix is not botocore's signing name.
+IAM_PREFIXES = {"monitoring": "cloudwatch"}
 SQS_EVENT_SOURCE = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 # Batch APIs that IAM authorises under the single operation's name.
 BATCH_ACTIONS = {
@@ -106,7 +110,8 @@ def _operations(service: str) -> tuple[str, dict[str, str]]:
     from botocore import xform_name
 
     model = botocore.session.get_session().get_service_model(service)
-    return model.signing_name, {xform_name(op): op for op in model.operation_names}
+    prefix = IAM_PREFIXES.get(model.signing_name, model.signing_name)
+    return prefix, {xform_name(op): op for op in model.operation_names}
 
 
 def iam_action(service: str, method: str) -> str:
@@ -368,10 +373,18 @@ def used_actions() -> dict[str, list[str]]:
             found[action].append(where)
     for action in LAMBDA_LOGS:
         found[action].append("Lambda: function logs")
+    if _tracing_on():
+        for action in LAMBDA_TRACING:
+            found[action].append(".chalice/config.json: xray (active tracing)")
     for where in _sqs_handlers(PROJECT_DIR / "app.py"):
         for action in SQS_EVENT_SOURCE:
             found[action].append(f"{where} (Lambda polls the queue)")
     return dict(found)
+
+
+def _tracing_on() -> bool:
+    config = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+    return bool(config.get("xray")) or any(stage.get("xray") for stage in config["stages"].values())
 
 
 def policy_actions(policy: dict[str, Any]) -> set[str]:

@@ -57,6 +57,8 @@ UNSCOPED_ACTIONS = {
     "sns:ListEndpointsByPlatformApplication",
     "sns:SetEndpointAttributes",
     "cognito-idp:InitiateAuth",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
 }
 
 
@@ -338,6 +340,8 @@ def function_calls() -> dict[str, list[Call]]:
         reached = graph().reachable(entries)
         calls = [call for key in sorted(reached) for call in by_node.get(key, [])]
         calls += [Call(action, "Lambda: function logs", None) for action in iam_actions.LAMBDA_LOGS]
+        if iam_actions._tracing_on():
+            calls += [Call(action, "Lambda: active tracing", None) for action in iam_actions.LAMBDA_TRACING]
         if function in _queue_consumers():
             calls += [Call(a, POLLING, None) for a in iam_actions.SQS_EVENT_SOURCE]
         result[function] = calls

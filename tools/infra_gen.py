@@ -150,6 +150,7 @@ def function_block() -> list[str]:
         "Handler: index.handler",
         "Timeout: 60",
         "Role: !GetAtt PlatformApplicationRole.Arn",
+        "ReservedConcurrentExecutions: 1",
         "Code:",
         "  ZipFile: |",
         *[f"    {line}" if line else "" for line in FUNCTION_SOURCE.read_text().splitlines()],

@@ -218,7 +218,11 @@ def main() -> int:
             print(template_only(args.stage, out))
         else:
             zip_path = build(args.stage, out)
-            print(f"{zip_path}: {zip_path.stat().st_size / 1e6:.1f} MB")
+            with zipfile.ZipFile(zip_path) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+            print(
+                f"{zip_path}: {zip_path.stat().st_size / 1e6:.1f} MB, {unpacked / 1e6:.1f} MB unpacked (Lambda: 250 MB)"
+            )
     except PackageError as error:
         print(f"package: {error}", file=sys.stderr)
         return 1

@@ -40,5 +40,16 @@ def victim() -> dict[str, Any]:
     return load("victim")
 
 
-def otv() -> dict[str, Any]:
-    return load("otv")
+def otv(commune: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The OTV page; for a commune (as `GET /communes` describes it), only the rules of its zone,
+    or both with the `unknown_zone` warning when the zone is not known, and the commune itself."""
+    page = load("otv")
+    if commune is None:
+        return page
+    known = commune["zone"] in {rules["zone"] for rules in page["zones"]}
+    return {
+        **page,
+        "zones": [rules for rules in page["zones"] if not known or rules["zone"] == commune["zone"]],
+        "unknown_zone": None if known else page["unknown_zone"],
+        "commune": commune,
+    }

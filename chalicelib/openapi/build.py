@@ -127,8 +127,40 @@ SCHEMAS: dict[str, Schema] = {
             "lat": nullable(NUMBER),
             "lon": nullable(NUMBER),
             "competent": nullable(ref("Unit")),
-            "competent_basis": nullable(enum(["official", "nearest"])),
-            "police_zone": BOOL,
+            "competent_basis": nullable(
+                enum(
+                    ["official", "nearest"],
+                    "official : unité désignée par les textes (circonscription de sécurité publique, commissariat "
+                    "de la commune, fichier du ministère) ; nearest : unité la plus proche, à présenter comme "
+                    "« la plus proche », jamais comme « compétente ».",
+                )
+            ),
+            "police_zone": {**BOOL, "description": "Vrai seulement si la zone police est officielle (zone = police)."},
+            "zone": enum(
+                ["police", "gendarmerie", "unknown"],
+                "Zone de compétence : officielle là où un texte la donne, sinon unknown.",
+            ),
+            "zone_basis": enum(
+                ["official", "estimated"],
+                "official : arrêté ou fichier du ministère ; estimated : zone non connue.",
+            ),
+            "zone_estimate": {
+                **nullable(enum(["police"])),
+                "description": "Zone inconnue seulement : police si la commune a un commissariat "
+                "(estimation, à présenter comme telle).",
+            },
+            "police_district": {
+                **nullable(STRING),
+                "description": "Circonscription de sécurité publique nommée par l'arrêté (zone police).",
+            },
+            "nearest_brigade": {
+                **nullable(ref("NearUnit")),
+                "description": "Zone inconnue seulement : la brigade la plus proche du centre de la commune.",
+            },
+            "nearest_police_station": {
+                **nullable(ref("NearUnit")),
+                "description": "Zone inconnue seulement : le commissariat le plus proche du centre de la commune.",
+            },
         },
         {"matched_name": TEXT},
     ),
@@ -153,7 +185,32 @@ SCHEMAS: dict[str, Schema] = {
             "published_at": TIME,
         }
     ),
-    "Finding": obj({"rule": TEXT, "message": TEXT}, {"excerpt": STRING}),
+    "Finding": obj(
+        {"rule": TEXT, "message": TEXT},
+        {"excerpt": STRING, "field": {**STRING, "description": "Champ concerné (vérification d'une composition)."}},
+    ),
+    "AdviceList": obj(
+        {
+            "items": array(obj({"id": TEXT, "text": TEXT}), minItems=1),
+            "revision": COUNT,
+            "updated_by": nullable(STRING),
+            "updated_at": nullable(TIME),
+        },
+        description="Conseils que le composeur d'alerte propose ; `revision` 0 : la liste de départ.",
+    ),
+    "AlertComposition": obj(
+        {
+            "offence_type": enum(OFFENCE_TYPES),
+            "communes": array(obj({"insee": TEXT, "name": TEXT}), minItems=1),
+            "when": obj(
+                {"kind": enum(["night", "today", "hours", "date"])},
+                {"start": STRING, "end": STRING, "date": STRING},
+            ),
+            "advice": obj({"id": TEXT, "text": TEXT}),
+            "sentence": nullable(STRING),
+        },
+        description="Les champs d'une alerte composée, tels qu'envoyés (le conseil avec son texte d'alors).",
+    ),
     "ChannelOutcome": CHANNEL,
     "Channels": obj(
         {},
@@ -186,6 +243,7 @@ SCHEMAS: dict[str, Schema] = {
             "text": nullable(STRING),
             "offence_type": nullable(STRING),
             "findings": nullable(array(ref("Finding"))),
+            "composition": nullable(ref("AlertComposition")),
             "delivery": nullable(ref("LogDelivery")),
         }
     ),

@@ -9,6 +9,8 @@ from chalicelib.openapi.build import (
     BOOL,
     COUNT,
     HTTPS,
+    NUMBER,
+    SCHEMAS,
     STRING,
     TEXT,
     TIME,
@@ -30,6 +32,46 @@ from chalicelib.openapi.build import (
 
 Paths = dict[str, dict[str, Any]]
 PDF = "application/pdf"
+
+# How a commune of GET /communes matched what was typed (issue 18): the first word says how the
+# name matched, the next ones which hints it agrees with.
+MATCHES = {
+    "name": "le nom exact (accents, majuscules, tirets, articles et abréviations St, Ste, Mt, s/ mis à part)",
+    "prefix": "le début du nom (saisie en cours)",
+    "corrected": "le nom à une faute de frappe près (deux à partir de 8 lettres) : « Vouliez-vous dire … ? »",
+    "phonetic": "un nom qui se prononce de même (« cholais » : Cholet) : « Vouliez-vous dire … ? »",
+    "former_name": "le nom d'une ancienne commune (déléguée ou associée), donné dans `matched_name`",
+    "postal_code": "le code postal saisi, seul ou à côté du nom",
+    "insee_code": "le code INSEE saisi",
+    "department_hint": "le numéro ou le nom du département saisi à côté du nom",
+    "region_hint": "la région ou le territoire d'outre-mer saisi à côté du nom",
+    "arrondissement": "le numéro d'arrondissement saisi (Paris, Lyon, Marseille)",
+}
+
+
+def _found_commune() -> Schema:
+    """A `Commune` as `GET /communes` answers it: also how it matched, and the hints ignored."""
+    commune = SCHEMAS["Commune"]
+    match = array(
+        {"enum": list(MATCHES)},
+        minItems=1,
+        description="Comment la commune correspond : "
+        + " ; ".join(f"`{word}` : {meaning}" for word, meaning in MATCHES.items()),
+    )
+    ignored = array(
+        TEXT,
+        minItems=1,
+        description="Indices saisis (code postal, département, région…) qu'aucune commune de ce nom ne vérifie : "
+        "la recherche les a ignorés",
+    )
+    return {
+        **commune,
+        "required": [*commune["required"], "match"],
+        "properties": {**commune["properties"], "match": match, "ignored_hints": ignored},
+    }
+
+
+FOUND_COMMUNE = _found_commune()
 
 
 def public() -> Paths:
@@ -132,6 +174,15 @@ def content(components: dict[str, Schema]) -> Paths:
                 answer(200, otv_information(page)),
                 id="getOtvInformation",
                 tag="content",
+                errors=(404,),
+                params=(
+                    query(
+                        "commune",
+                        {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"},
+                        "Code INSEE d'une commune : seules les règles de sa zone (les deux si elle n'est pas "
+                        "connue), avec la commune et son unité",
+                    ),
+                ),
                 aws=False,
             )
         },
@@ -220,8 +271,13 @@ def alerts(components: dict[str, Schema]) -> Paths:
         },
         "/corg/alerts/check": {
             "post": op(
-                "Vérifier un projet d'alerte sans l'envoyer",
-                answer(200, obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))})),
+                "Vérifier un projet d'alerte (texte saisi ou composé) sans l'envoyer",
+                answer(
+                    200,
+                    obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))}, {"text": STRING}),
+                    description="Constats des règles ; pour une `composition`, le texte composé (`text`) et, pour "
+                    "chaque constat, le champ concerné (`field`)",
+                ),
                 id="checkAlert",
                 tag="operators",
                 body=model("alerts:CheckBody", components),
@@ -266,6 +322,15 @@ def alerts(components: dict[str, Schema]) -> Paths:
                 operator=True,
             )
         },
+        "/corg/alert-advice": {
+            "get": op(
+                "Liste des conseils que le composeur d'alerte propose (tenue par l'OPP du GGD34)",
+                answer(200, ref("AdviceList")),
+                id="listAlertAdvice",
+                tag="operators",
+                operator=True,
+            )
+        },
         "/corg/subscribers": {
             "get": op(
                 "Nombre d'abonnés du département",
@@ -285,14 +350,16 @@ def brigades() -> Paths:
     return {
         "/communes": {
             "get": op(
-                "Communes par nom, code postal ou code INSEE",
-                answer(200, obj({"results": array(ref("Commune"))})),
+                "Communes par nom tel qu'on le tape (avec code postal, département, région ou arrondissement), "
+                "code postal ou code INSEE",
+                answer(200, obj({"results": array(FOUND_COMMUNE)})),
                 id="searchCommunes",
                 tag="brigades",
                 errors=(400,),
                 params=(
                     query("q", {"type": "string", "minLength": 1, "maxLength": 100}, "Texte saisi", required=True),
                     limit(50, 10),
+                    query("department", STRING, "Seulement les communes de ce département (composeur d'alerte)"),
                 ),
                 aws=False,
             )
@@ -370,6 +437,50 @@ def operators(components: dict[str, Schema]) -> Paths:
                 operator=True,
             )
         },
+        "/opp/alert-advice": {
+            "put": op(
+                "Enregistrer la liste des conseils du composeur d'alerte (elle remplace la précédente)",
+                answer(200, ref("AdviceList"), description="Enregistrée"),
+                id="saveAlertAdvice",
+                tag="operators",
+                errors=(409,),
+                body=model("advice:AdviceListBody", components),
+                operator=True,
+            )
+        },
+        "/admin/metrics": {
+            "get": op(
+                "Indicateurs de la dernière heure (administrateurs, environnement local)",
+                answer(
+                    200,
+                    obj(
+                        {
+                            "source": {"const": "process"},
+                            "since": TIME,
+                            "until": TIME,
+                            "metrics": array(
+                                obj(
+                                    {"name": TEXT, "unit": enum(["Count", "Milliseconds"])},
+                                    {
+                                        "sum": NUMBER,
+                                        "count": COUNT,
+                                        "mean": NUMBER,
+                                        "p95": NUMBER,
+                                        "max": NUMBER,
+                                        "by": array(obj({"dimensions": mapping(STRING, "Valeur par dimension")})),
+                                    },
+                                )
+                            ),
+                        }
+                    ),
+                ),
+                id="readOperationsMetrics",
+                tag="operators",
+                errors=(400, 404),
+                params=(query("minutes", {"type": "integer", "minimum": 1, "maximum": 180, "default": 60}, "Durée"),),
+                operator=True,
+            )
+        },
         "/opp/prevention-push": {
             "post": op(
                 "Message de prévention national",
@@ -438,7 +549,28 @@ def otv_information(page: dict[str, Schema]) -> Schema:
     return obj(
         {
             **page,
-            "zones": array(obj({"zone": enum(["gendarmerie", "police"]), "title": TEXT, "rules": array(TEXT)})),
+            "zones": array(
+                obj(
+                    {
+                        "zone": enum(["gendarmerie", "police"]),
+                        "title": TEXT,
+                        "rules": array(TEXT),
+                        "limits": obj(
+                            {
+                                "earliest_days_before": {**COUNT, "description": "Inscription au plus tôt (jours)"},
+                                "latest_days_before": {**COUNT, "description": "Inscription au plus tard (jours)"},
+                                "min_absence_days": {**COUNT, "description": "Absence minimale (jours)"},
+                                "max_absence_months": {**COUNT, "description": "Absence maximale (mois)"},
+                            },
+                            description="Les limites de dates que POST /otv/form applique dans cette zone",
+                        ),
+                    }
+                )
+            ),
+            "unknown_zone": {
+                **nullable(TEXT),
+                "description": "Avertissement à afficher quand la zone de la commune n'est pas connue",
+            },
             "local_practice": TEXT,
             "how_to_register": array(obj({"channel": enum(["online", "in_person"]), "title": TEXT, "text": TEXT})),
             "changes": TEXT,
@@ -451,7 +583,8 @@ def otv_information(page: dict[str, Schema]) -> Schema:
                     "fields": array(TEXT),
                 }
             ),
-        }
+        },
+        {"commune": {**ref("Commune"), "description": "La commune demandée (`?commune=`), avec sa zone et son unité"}},
     )
 
 

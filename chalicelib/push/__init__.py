@@ -12,6 +12,7 @@ prevention message may replace an older one, never a département's operational 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Protocol
@@ -61,9 +62,18 @@ class Channel(Protocol):
         ...
 
 
-def deliver(notification: Notification, *, skip: frozenset[str] = frozenset()) -> dict[str, DeliveryResult]:
+def deliver(
+    notification: Notification, *, skip: frozenset[str] = frozenset(), since: float | None = None
+) -> dict[str, DeliveryResult]:
     """Hand a notification to every channel (but those in `skip`, already done); a channel that
-    raises is reported as failed, never stops the others."""
+    raises is reported as failed, never stops the others.
+
+    Metrics: `HandoverLatency` per channel, from `since` (a `time.monotonic()` value: when the send
+    began; now by default) to the channel's hand-over; `HandoverFailures` per channel that failed.
+    """
+    from chalicelib.observability import metric
+
+    since = time.monotonic() if since is None else since
     results: dict[str, DeliveryResult] = {}
     for channel in channels():
         if channel.name in skip:
@@ -73,6 +83,10 @@ def deliver(notification: Notification, *, skip: frozenset[str] = frozenset()) -
         except Exception as exc:
             log.warning("push channel %s failed: %s", channel.name, type(exc).__name__)
             results[channel.name] = DeliveryResult(channel.name, False, {"error": type(exc).__name__})
+        if results[channel.name].ok:
+            metric("HandoverLatency", (time.monotonic() - since) * 1000, Channel=channel.name)
+        else:
+            metric("HandoverFailures", Channel=channel.name)
     return results
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.config import get_settings
+from chalicelib.observability import traced
 from chalicelib.push import DeliveryResult, Notification
 
 _EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:aws[\w-]*:sns:\S+) already exists")
@@ -26,6 +27,7 @@ _EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:aws[\w-]*:sns:\S+) already exist
 class SnsChannel:
     name = "sns"
 
+    @traced
     def deliver(self, notification: Notification) -> DeliveryResult:
         answer = aws.client("sns").publish(
             TopicArn=get_settings().topic_arn(notification.department),

@@ -32,6 +32,7 @@ from typing import Any
 
 from chalicelib import aws, limits
 from chalicelib.config import get_settings
+from chalicelib.observability import metric, traced
 from chalicelib.push import DeliveryResult, Notification
 from chalicelib.push.push_services import push_service
 from chalicelib.push.webpush_sender import Job, Outcome, Policy, Push, Target, VapidSigner, send
@@ -98,6 +99,7 @@ class Report(Counts):
     """What one invocation of the worker did, in subscriptions."""
 
     redelivered: int = 0
+    dead_lettered: int = 0
     dropped: int = 0
     disabled: int = 0
     dropped_batches: list[str] = field(default_factory=list)  # why each dropped batch was dropped
@@ -111,6 +113,7 @@ class Report(Counts):
 class WebPushChannel:
     name = "web"
 
+    @traced
     def deliver(self, notification: Notification) -> DeliveryResult:
         """Enqueue the notification for every web subscription of its audience."""
         expires_at = time.time() + notification.ttl_seconds
@@ -202,6 +205,7 @@ def _queue_url(name: str, variable: str) -> str:
 # -- the worker ---------------------------------------------------------------------------------------
 
 
+@traced
 def send_batches(bodies: Iterable[str], *, context: Any = None) -> Report:
     """Send the batches of one worker invocation (the SQS records' bodies) together.
 
@@ -224,7 +228,9 @@ def send_batches(bodies: Iterable[str], *, context: Any = None) -> Report:
             live.append(batch)
     jobs = [Job(_push(batch, now), batch.targets) for batch in live]
     if jobs:
+        started = time.perf_counter()
         send(jobs, signer=signer(), policy=POLICY, deadline=_deadline(context))
+        metric("WebPushBatchDuration", (time.perf_counter() - started) * 1000)
     tallies: dict[Notification, Counts] = {}
     gone: list[Target] = []
     for batch, job in zip(live, jobs, strict=True):
@@ -233,7 +239,23 @@ def send_batches(bodies: Iterable[str], *, context: Any = None) -> Report:
     for notification, counts in tallies.items():
         _count(notification, counts)
         report.add(counts)
+    _measure(report)
     return report
+
+
+def _measure(report: Report) -> None:
+    """The invocation's figures as metrics (counts of subscriptions, zero ones left out)."""
+    for name, value in (
+        ("WebPushSent", report.sent),
+        ("WebPushFailed", report.failed),
+        ("WebPushPruned", report.pruned),
+        ("WebPushRedelivered", report.redelivered),
+        ("WebPushDeadLettered", report.dead_lettered),
+        ("WebPushDropped", report.dropped),
+        ("WebPushDisabled", report.disabled),
+    ):
+        if value:
+            metric(name, value)
 
 
 def _stale(batch: Batch, now: float, currents: dict[str, Any]) -> str | None:
@@ -341,6 +363,7 @@ def _settle(batch: Batch, job: Job, counts: Counts, report: Report) -> list[Targ
             dead = replace(batch, targets=dead_letters, attempt=0)  # a redrive to the main queue starts afresh
             _enqueue(dead_letter_queue_url(), [dead])
             log.warning("web push: %d subscriptions still failing, moved to the dead-letter queue", len(dead_letters))
+            report.dead_lettered += len(dead_letters)
     return gone
 
 

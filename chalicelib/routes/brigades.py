@@ -18,11 +18,14 @@ PRIVATE = {"Cache-Control": "no-store"}
 
 @bp.route("/communes", methods=["GET"])
 def search_communes() -> Response:
-    from chalicelib import brigades
+    from chalicelib import brigades, departements
 
     text = bp.query_text("q", max_length=100)
     limit = bp.query_int("limit", default=10, low=1, high=50)
-    return json_response({"results": brigades.search_communes(text, limit=limit)}, headers=PUBLIC_DATA)
+    raw_department = bp.query("department")
+    department = departements.normalize(raw_department) if raw_department else None
+    found = brigades.search_communes(text, limit=limit, department=department)
+    return json_response({"results": found}, headers=PUBLIC_DATA)
 
 
 @bp.route("/brigades/nearest", methods=["GET"])

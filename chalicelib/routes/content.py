@@ -28,6 +28,8 @@ def content_victim() -> Response:
 
 @bp.route("/content/otv", methods=["GET"])
 def content_otv() -> Response:
-    from chalicelib import content
+    from chalicelib import brigades, content
 
-    return json_response(content.otv(), headers=CACHED)
+    code = bp.query("commune")
+    commune = brigades.commune(code) if code is not None else None
+    return json_response(content.otv(commune), headers=CACHED)

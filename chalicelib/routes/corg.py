@@ -71,6 +71,16 @@ def alert_log() -> dict[str, Any]:
     return {"department": department, "entries": alerts.history(department, limit)}
 
 
+@bp.route("/corg/alert-advice", methods=["GET"])
+def alert_advice() -> dict[str, Any]:
+    from chalicelib import advice
+    from chalicelib.auth import authorize
+
+    user = bp.operator()
+    authorize(user, "advice:read")
+    return advice.current()
+
+
 @bp.route("/corg/subscribers", methods=["GET"])
 def subscriber_count() -> dict[str, Any]:
     from chalicelib import subscriptions

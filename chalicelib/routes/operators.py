@@ -15,3 +15,14 @@ def login() -> dict[str, Any]:
 
     body = bp.body(auth.LoginBody)
     return auth.login(body.username, body.password)
+
+
+@bp.route("/admin/metrics", methods=["GET"])
+def read_metrics() -> dict[str, Any]:
+    """The product's figures of the last `minutes` (default 60), summed: administrators only."""
+    from chalicelib import observability
+    from chalicelib.auth import authorize
+
+    authorize(bp.operator(), "metrics:read")
+    minutes = bp.query_int("minutes", default=60, low=1, high=180)
+    return observability.summary(minutes * 60)

@@ -1,6 +1,8 @@
-"""OPP of GGD34 (and admin) only: the national feed and national prevention pushes."""
+"""OPP of GGD34 (and admin) only: the national feed, national prevention pushes, the alert advice list."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from chalice.app import Response
 
@@ -39,3 +41,13 @@ def prevention_push() -> Response:
     authorize(user, "prevention:push")
     body = bp.body(feed.PreventionPushBody)
     return json_response(feed.push_prevention(body.text, author=user.username), status=201)
+
+
+@bp.route("/opp/alert-advice", methods=["PUT"])
+def save_alert_advice() -> dict[str, Any]:
+    from chalicelib import advice
+    from chalicelib.auth import authorize
+
+    user = bp.operator()
+    authorize(user, "advice:edit")
+    return advice.replace(bp.body(advice.AdviceListBody), author=user.username)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from playwright.sync_api import expect
 
@@ -66,11 +67,42 @@ def test_the_brigade_search_suggests_communes_as_one_types(page: Any, check_page
     search.press("Enter")
     results = page.locator("#brigade-results")
     expect(results.get_by_role("heading", level=2).first).to_have_text("Montpellier (34)")
-    competent = results.locator(".unit.competent")
-    expect(competent).to_have_count(1)
-    expect(competent.locator("a[href^='tel:']")).to_have_count(1)
-    expect(competent.locator("a[href^='https://www.openstreetmap.org/?mlat=']")).to_have_count(1)
+    # Montpellier's zone is not known officially: the nearest brigade and police station, never "compétente"
+    leads = results.locator(".unit.competent")
+    expect(leads).to_have_count(2)
+    expect(leads.locator(".unit-role")).to_have_text(
+        ["Brigade la plus proche du centre de la commune", "Commissariat le plus proche du centre de la commune"]
+    )
+    expect(results).not_to_contain_text("compétent")
+    expect(results.locator(".notice")).to_contain_text("probablement en zone police (estimation)")
+    expect(leads.first.locator("a[href^='tel:']")).to_have_count(1)
+    expect(leads.locator("a[href^='https://www.openstreetmap.org/?mlat=']")).to_have_count(2)
     check_page(page, "brigades-commune")
+
+
+def test_the_type_ahead_explains_how_it_understood_the_commune(page: Any, check_page: Any) -> None:
+    page.goto("/#brigades")
+    search = page.get_by_role("combobox", name="Commune ou code postal")
+    search.press_sequentially("cholais", delay=30)  # Cholet, spelt by ear
+    option = page.get_by_role("option", name=re.compile("^Cholet"))
+    expect(option.first).to_contain_text("Vouliez-vous dire Cholet ?")
+    check_page(page, "suggestions-corrected")
+    search.fill("")
+    search.press_sequentially("Meythet", delay=30)  # merged into Annecy
+    expect(page.get_by_role("option").first).to_contain_text("Meythet : ancienne commune d’Annecy")
+    check_page(page, "suggestions-former-commune")
+    search.fill("")
+    search.press_sequentially("cholet 75", delay=30)  # Cholet is not in Paris: the hint is ignored
+    expect(page.get_by_role("option").first).to_contain_text("Cholet")
+    note = "Aucune commune de ce nom ne correspond à «\u00a075\u00a0»\u00a0: indice ignoré."
+    expect(page.locator("#commune-note")).to_have_text(note)
+    check_page(page, "suggestions-ignored-hint")
+    search.fill("")
+    search.press_sequentially("toulon 83000", delay=30)  # name and postal code: nothing to explain
+    first = page.get_by_role("option").first
+    expect(first).to_contain_text("Toulon")
+    expect(first.locator(".match")).to_have_count(0)
+    expect(page.locator("#commune-note")).to_be_hidden()
 
 
 def test_geolocation_finds_the_commune_and_the_nearest_brigades(page: Any, context: Any, check_page: Any) -> None:
@@ -303,3 +335,93 @@ def test_the_app_is_installable(page: Any, server: str) -> None:
         sizes.add(icon["sizes"])
     assert {"192x192", "512x512"} <= sizes
     assert page.evaluate("navigator.serviceWorker.ready.then((r) => Boolean(r.active))") is True
+
+
+def choose_otv_commune(page: Any, typed: str, option: str | None = None) -> Any:
+    """Type a commune on the OTV page (and pick it among homonyms); the rules shown follow it."""
+    form = page.locator("#otv-commune-form")
+    form.get_by_label("Votre commune").fill(typed)
+    form.get_by_role("button", name="Voir les règles de ma commune").click()
+    if option is not None:
+        form.get_by_role("button", name=re.compile(option)).click()
+    content = page.locator("#otv-content")
+    expect(content.locator(".otv-commune h2")).to_be_visible()
+    return content
+
+
+def download_prefilled_otv(page: Any, postal_code: str, commune: str) -> str:
+    """Fill the request form for a commune, download the pre-filled PDF and return its text."""
+    from pypdf import PdfReader
+
+    departure = date.today() + timedelta(days=10)
+    form = page.locator("#otv-form")
+    for label, value in {
+        "Nom": "Martin",
+        "Prénom": "Claire",
+        "Téléphone": "06 12 34 56 78",
+        "Adresse": "12 rue des Lilas",
+        "Code postal": postal_code,
+        "Commune": commune,
+        "Date de départ": departure.isoformat(),
+        "Date de retour": (departure + timedelta(days=14)).isoformat(),
+    }.items():
+        form.get_by_label(label, exact=True).fill(value)
+    with page.expect_download() as filled:
+        form.get_by_role("button", name="Obtenir le formulaire pré-rempli (PDF)").click()
+    reader = PdfReader(filled.value.path())
+    return " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+
+
+@pytest.mark.parametrize(
+    ("typed", "option", "postal_code", "name", "station"),
+    [
+        ("77210", "^Avon", "77210", "Avon", "Commissariat de police de Fontainebleau"),
+        ("Torcy", "^Torcy \\(77200", "77200", "Torcy", "Commissariat de police de Noisiel"),
+        (
+            "75018",
+            "^Paris 18e",
+            "75018",
+            "Paris 18e Arrondissement",
+            "Commissariat central de police de Paris 18e arrondissement",
+        ),
+    ],
+)
+def test_the_otv_page_and_pdf_of_a_police_zone_commune_give_the_police_rules_and_its_station(
+    page: Any, check_page: Any, typed: str, option: str | None, postal_code: str, name: str, station: str
+) -> None:
+    page.goto("/#otv")
+    content = choose_otv_commune(page, typed, option)
+    expect(content.locator(".otv-commune h2")).to_contain_text(name)
+    expect(content.locator(".zone-notice")).to_contain_text("Zone police")
+    expect(content.locator(".otv-commune .unit-role")).to_have_text(["Commissariat compétent"])
+    expect(content.locator(".otv-commune h3")).to_have_text([station])
+    expect(content.locator(".otv-rules")).to_have_count(1)
+    expect(content.locator(".otv-rules h2")).to_have_text("Vous habitez en zone police")
+    expect(content.locator(".unknown-zone")).to_have_count(0)
+    check_page(page, f"otv-{name}")
+    text = download_prefilled_otv(
+        page, postal_code, page.locator("#otv-form").get_by_label("Commune", exact=True).input_value()
+    )
+    assert f"Commissariat : {station}" in text and "Vous habitez en zone police" in text
+    assert "Vous habitez en zone gendarmerie" not in text
+
+
+def test_the_otv_page_and_pdf_of_a_commune_without_official_zone_give_both_rule_sets(
+    page: Any, check_page: Any
+) -> None:
+    page.goto("/#otv")
+    content = choose_otv_commune(page, "Lodève", "^Lodève")  # Hérault: no official zone list
+    expect(content.locator(".zone-notice")).to_contain_text("Nous ne savons pas avec certitude")
+    expect(content.locator(".otv-rules h2")).to_have_text(
+        ["Vous habitez en zone gendarmerie", "Vous habitez en zone police"]
+    )
+    expect(content.locator(".unknown-zone")).to_be_visible()
+    expect(content.locator(".otv-commune .unit-role")).to_have_text(
+        ["Brigade la plus proche du centre de la commune", "Commissariat le plus proche du centre de la commune"]
+    )
+    expect(content).not_to_contain_text("compétent")
+    check_page(page, "otv-zone-inconnue")
+    text = download_prefilled_otv(page, "34700", "Lodève")
+    assert "Vous habitez en zone gendarmerie" in text and "Vous habitez en zone police" in text
+    assert "Brigade la plus proche : " in text and "Commissariat le plus proche : " in text
+    assert "non connue avec certitude" in text

@@ -37,6 +37,7 @@ async function suggest() {
     if (query !== lastQuery) return; // an older answer arriving late
     clearProblem(form);
     showList(answer.results);
+    showIgnoredHints(answer.results);
   } catch (error) {
     closeList();
     showProblem(form, error, { focus: false });
@@ -57,6 +58,7 @@ function showList(results) {
         },
         commune.name,
         el("span", { className: "meta" }, communeDetails(commune)),
+        matchExplanation(commune, index) ? el("span", { className: "match" }, matchExplanation(commune, index)) : null,
       ),
     ),
   );
@@ -66,13 +68,37 @@ function showList(results) {
 }
 
 function communeDetails(commune) {
-  const parts = [(commune.postal_codes || [])[0], `département ${commune.department}`];
-  if (commune.matched_name) parts.unshift(`ancienne commune ${commune.matched_name}`);
-  return parts.filter(Boolean).join(" · ");
+  return [(commune.postal_codes || [])[0], `département ${commune.department}`].filter(Boolean).join(" · ");
+}
+
+// How the search understood what was typed (`match`, API.md): a former commune's name, or, for the
+// first answer, a typo or a name heard rather than read.
+function matchExplanation(commune, index) {
+  const match = commune.match || [];
+  if (commune.matched_name) return `${commune.matched_name} : ancienne commune ${ofName(commune.name)}`;
+  if (index === 0 && (match.includes("corrected") || match.includes("phonetic"))) return `Vouliez-vous dire ${commune.name} ?`;
+  return "";
+}
+
+// « de » before a commune's name, as French writes it: d'Annecy, du Havre, des Mureaux, de la Ciotat.
+function ofName(name) {
+  const article = name.match(/^(?:(Les|Le|La) |L[’'])(.*)$/u);
+  if (article) return `${{ Le: "du ", Les: "des ", La: "de la " }[article[1]] || "de l’"}${article[2]}`;
+  return /^[aeiouyhâàéèêëîïôöûüœ]/iu.test(name) ? `d’${name}` : `de ${name}`;
+}
+
+function showIgnoredHints(results) {
+  const ignored = results.length ? results[0].ignored_hints || [] : [];
+  const note = $("commune-note");
+  note.textContent = ignored.length
+    ? `Aucune commune de ce nom ne correspond à ${ignored.map((hint) => `«\u00a0${hint}\u00a0»`).join(", ")}\u00a0: indice ignoré.`
+    : "";
+  note.hidden = !ignored.length;
 }
 
 function closeList() {
   $("commune-list").hidden = true;
+  $("commune-note").hidden = true;
   $("commune-input").setAttribute("aria-expanded", "false");
   $("commune-input").removeAttribute("aria-activedescendant");
 }
@@ -141,13 +167,17 @@ async function showNearest(lat, lon, chosen) {
     const answer = await api(`brigades/nearest?lat=${lat}&lon=${lon}&limit=3`);
     const commune = chosen || answer.commune;
     const competent = (chosen && chosen.competent) || answer.competent;
-    const others = answer.nearest.filter((unit) => !competent || unit.id !== competent.id);
+    const unknown = commune?.zone === "unknown";
+    // Zone unknown: the nearest brigade and the nearest police station, both "la plus proche".
+    const leads = unknown
+      ? [commune.nearest_brigade, commune.nearest_police_station].filter(Boolean)
+      : [competent].filter(Boolean);
+    const shown = new Set(leads.map((unit) => unit.id));
+    const others = answer.nearest.filter((unit) => !shown.has(unit.id));
     box.replaceChildren(
       commune ? el("h2", {}, `${commune.name} (${commune.department})`) : el("h2", {}, "Autour de vous"),
-      commune?.police_zone
-        ? el("p", { className: "notice" }, "Cette commune a un commissariat : elle est probablement en zone police. Les brigades de gendarmerie les plus proches sont indiquées ci-dessous.")
-        : null,
-      competent ? unitCard(competent, competentTitle(commune), true) : null,
+      commune ? el("p", { className: "notice zone-notice" }, zoneNotice(commune)) : null,
+      ...leads.map((unit) => unitCard(unit, unitTitle(unit, unknown ? "nearest" : commune?.competent_basis), true)),
       others.length ? el("h2", {}, chosen ? "Autres brigades proches de la commune" : "Autres brigades proches de vous") : null,
       ...others.map((unit) => unitCard(unit, null, false)),
     );
@@ -158,11 +188,27 @@ async function showNearest(lat, lon, chosen) {
   }
 }
 
-function competentTitle(commune) {
-  return commune?.competent_basis === "official" ? "Unité compétente" : "Brigade compétente (la plus proche du centre de la commune)";
+// What is known of the zone, said as it is: official, or not known (an estimate is called one).
+export function zoneNotice(commune) {
+  if (commune.zone_basis === "official" && commune.zone === "police") {
+    const district = commune.police_district ? ` (circonscription de sécurité publique de ${commune.police_district})` : "";
+    return `Zone police${district}, selon les textes officiels : adressez-vous au commissariat.`;
+  }
+  if (commune.zone_basis === "official" && commune.zone === "gendarmerie") {
+    return "Zone gendarmerie, selon les textes officiels : adressez-vous à la brigade de gendarmerie.";
+  }
+  const estimate = commune.zone_estimate === "police" ? " Cette commune compte un commissariat : elle est probablement en zone police (estimation)." : "";
+  return `Nous ne savons pas avec certitude si cette commune est en zone police ou en zone gendarmerie.${estimate} La brigade et le commissariat les plus proches sont indiqués : renseignez-vous auprès d'eux.`;
 }
 
-function unitCard(unit, title, competent) {
+// "compétente" only when the texts name the unit; otherwise "la plus proche".
+export function unitTitle(unit, basis) {
+  const police = unit.kind === "police";
+  if (basis === "official") return police ? "Commissariat compétent" : "Brigade compétente";
+  return police ? "Commissariat le plus proche du centre de la commune" : "Brigade la plus proche du centre de la commune";
+}
+
+export function unitCard(unit, title, competent) {
   const phone = unit.phone ? unit.phone.replace(/[^\d+]/g, "") : "";
   const map = `https://www.openstreetmap.org/?mlat=${unit.lat}&mlon=${unit.lon}#map=17/${unit.lat}/${unit.lon}`;
   return el(

@@ -1,6 +1,7 @@
 // The citizen app's reading views (Prévention, Victime, OTV) and the pre-filled OTV form.
 // Their texts come from the API's content pages; only tel:, sms: and https links are rendered.
 import { api } from "./api.js";
+import { unitCard, unitTitle, zoneNotice } from "./brigades.js";
 import { clearProblem, el, safeLink, setStatus, showProblem } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -83,11 +84,16 @@ function sources(list) {
 
 // --- OTV -----------------------------------------------------------------------------------------
 
+let otvCommune = null; // the INSEE code the citizen chose: the page then gives its zone's rules
+
 export function showOtv() {
-  return render("content/otv", $("otv-info-form"), $("otv-content"), (page) => [
+  const path = otvCommune ? `content/otv?commune=${encodeURIComponent(otvCommune)}` : "content/otv";
+  return render(path, $("otv-info-form"), $("otv-content"), (page) => [
+    page.commune ? otvCommuneCard(page.commune) : null,
+    page.commune && page.unknown_zone ? el("p", { className: "notice unknown-zone" }, page.unknown_zone) : null,
     el("p", {}, page.intro),
     ...(page.zones || []).map((zone) =>
-      el("section", { className: "card" }, el("h2", {}, zone.title), el("ul", {}, zone.rules.map((rule) => el("li", {}, rule)))),
+      el("section", { className: "card otv-rules", attrs: { "data-zone": zone.zone } }, el("h2", {}, zone.title), el("ul", {}, zone.rules.map((rule) => el("li", {}, rule)))),
     ),
     page.local_practice && el("p", { className: "notice" }, page.local_practice),
     el("h2", {}, "Comment s'inscrire"),
@@ -100,8 +106,74 @@ export function showOtv() {
   ]);
 }
 
+// The chosen commune: its zone as known (official or not), and where to register: the competent
+// unit when the texts name it, else the nearest ones, said so.
+function otvCommuneCard(commune) {
+  const unknown = commune.zone === "unknown";
+  const units = unknown ? [commune.nearest_brigade, commune.nearest_police_station].filter(Boolean) : [commune.competent].filter(Boolean);
+  return el(
+    "section",
+    { className: "card otv-commune" },
+    el("h2", {}, `${commune.name} (${commune.department})`),
+    el("p", { className: "notice zone-notice" }, zoneNotice(commune)),
+    ...units.map((unit) => unitCard(unit, unitTitle(unit, unknown ? "nearest" : commune.competent_basis), true)),
+  );
+}
+
+async function findOtvCommune(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const list = $("otv-commune-choices");
+  const query = form.q.value.trim();
+  clearProblem(form);
+  list.hidden = true;
+  if (query.length < 2) {
+    setStatus(form, "Indiquez au moins 2 caractères du nom ou le code postal de votre commune.", "error");
+    return;
+  }
+  try {
+    const { results } = await api(`communes?q=${encodeURIComponent(query)}&limit=8`);
+    if (!results.length) {
+      setStatus(form, "Aucune commune trouvée : vérifiez l'orthographe ou le code postal.", "error");
+    } else if (results.length === 1) {
+      chooseOtvCommune(results[0]);
+    } else {
+      list.replaceChildren(
+        ...results.map((commune) =>
+          el(
+            "li",
+            {},
+            el(
+              "button",
+              { className: "button secondary", attrs: { type: "button" }, on: { click: () => chooseOtvCommune(commune) } },
+              `${commune.name} (${[(commune.postal_codes || [])[0], `département ${commune.department}`].filter(Boolean).join(", ")})`,
+            ),
+          ),
+        ),
+      );
+      list.hidden = false;
+      setStatus(form, "Plusieurs communes correspondent : choisissez la vôtre.");
+    }
+  } catch (error) {
+    showProblem(form, error);
+  }
+}
+
+function chooseOtvCommune(commune) {
+  otvCommune = commune.insee;
+  $("otv-commune-choices").hidden = true;
+  $("otv-commune-query").value = commune.name;
+  setStatus($("otv-commune-form"), "");
+  // the request form names the same commune (the PDF then follows its zone)
+  const request = $("otv-form");
+  request.elements.commune.value = commune.name;
+  if ((commune.postal_codes || []).length === 1 || !request.elements.postal_code.value) request.elements.postal_code.value = (commune.postal_codes || [""])[0];
+  showOtv();
+}
+
 export function setupContent() {
   $("prevention-form").addEventListener("change", showPrevention);
+  $("otv-commune-form").addEventListener("submit", findOtvCommune);
   $("otv-form").addEventListener("submit", prefill);
 }
 
@@ -112,7 +184,7 @@ async function prefill(event) {
   try {
     const pdf = await api("otv/form", { method: "POST", body: otvBody(form), accept: "application/pdf" });
     download(pdf, "formulaire-otv-pre-rempli.pdf");
-    setStatus(form, "Votre formulaire pré-rempli est téléchargé : imprimez-le, signez-le et apportez-le à votre brigade.", "success");
+    setStatus(form, "Votre formulaire pré-rempli est téléchargé : imprimez-le, signez-le et apportez-le à votre brigade ou à votre commissariat.", "success");
   } catch (error) {
     showProblem(form, error);
   }
