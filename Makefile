@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 INFRA_VENV := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install infra-tools run test check lint format bench rules-report package deploy-rehearsal clean chromium openapi
+.PHONY: install infra-tools run test check lint format bench rules-report data package deploy-rehearsal clean chromium openapi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,15 @@ bench: install
 # Precision and recall of each content rule on tests/fixtures/alert_corpus.jsonl, adversarial timings.
 rules-report: install
 	$(BIN)/python -m tools.bench rules
+
+# `make data`: check the search data of DATA_DIR (or DATA_SOURCE) and build it into DATA_OUT with its
+# index and manifest. With official files (ZONES=, COMPETENCE=, ANNUAIRE=) it validates them and
+# reports what they change, writing nothing until APPLY=1 (docs/data.md).
+DATA_OUT ?= build/data
+data: install
+	$(BIN)/python -m tools.data --out $(DATA_OUT) $(if $(DATA_SOURCE),--source $(DATA_SOURCE)) \
+		$(if $(ZONES),--zones $(ZONES)) $(if $(COMPETENCE),--competence $(COMPETENCE)) \
+		$(if $(ANNUAIRE),--annuaire $(ANNUAIRE)) $(if $(REPORT),--report $(REPORT)) $(if $(APPLY),--apply)
 
 # `make package STAGE=prod`: build/<stage>/sam.yaml + deployment.zip (needs the package registry, no
 # AWS account), then unpack and import it as Lambda would. `make test` lints the same template offline.

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 COMMIT_BUDGET_SECONDS = 10.0  # concurrent senders of one département retry their write this long
 LOG_RETENTION = timedelta(days=365)
 RETRY_AFTER = timedelta(seconds=30)  # a delivery this recent may still be in flight: leave it alone
-RETRACTION_TEXT = "Message précédent annulé par la gendarmerie : aucune alerte cambriolage en cours."
+RETRACTION_TEXT = "Message précédent annulé par la gendarmerie\u202f: aucune alerte cambriolages en cours."
 UNDELIVERED = ("pending", "retrying", "failed")
 _FIELDS = {"offence_type": "offence_type", "offence_not_established": "offence_established"}
 

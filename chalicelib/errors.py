@@ -108,15 +108,17 @@ class AppError(Exception):
 
     def to_problem(self) -> dict[str, Any]:
         """The `application/problem+json` body (RFC 9457)."""
+        from chalicelib.typography import french
+
         body: dict[str, Any] = {
             "type": f"urn:stop-cambriolages:problem:{self.code}",
             "code": self.code,
             "status": self.status,
-            "title": self.kind.title,
-            "detail": self.detail,
+            "title": french(self.kind.title),
+            "detail": french(self.detail),
         }
         if self.errors is not None:
-            body["errors"] = self.errors
+            body["errors"] = [{**e, "message": french(e["message"])} if "message" in e else e for e in self.errors]
         body.update(self.extra)
         return body
 

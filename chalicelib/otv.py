@@ -1,4 +1,4 @@
-"""Opération Tranquillité Vacances: the registration form (blank or pre-filled PDF, never stored).
+"""Opération tranquillité vacances: the registration form (blank or pre-filled PDF, never stored).
 
 The form asks what CONTENT.md lists: identity and contact details, the home's address and type,
 the dates of absence, the alarm, key holders, a contact person, how to reach the applicant, remarks.
@@ -147,14 +147,17 @@ def blank_form() -> bytes:
 
 def filled_form(form: OtvForm) -> bytes:
     """The form pre-filled with what the citizen typed, with the rules of the commune's zone and the
-    unit serving it. Dates the zone's rules refuse are a 400 naming the field (zone unknown: dates
-    either rule set allows pass)."""
+    unit serving it. Premises or dates the zone's rules refuse are a 400 naming the field (zone
+    unknown: what either rule set allows passes)."""
     from chalicelib import otv_rules
     from chalicelib.errors import AppError
 
     commune = commune_of(form)
     zone = commune["zone"] if commune else otv_rules.UNKNOWN
-    problems = otv_rules.date_problems(zone, departure=form.departure_date, return_date=form.return_date, today=today())
+    problems = otv_rules.premises_problems(zone, home_type=form.home_type, residence=form.residence)
+    problems += otv_rules.date_problems(
+        zone, departure=form.departure_date, return_date=form.return_date, today=today()
+    )
     if problems:
         raise AppError("validation_error", problems[0]["message"], errors=problems)
     return otv_pdf.form(form, commune)
@@ -220,25 +223,28 @@ def event_date(timestamp: str) -> date:
 
 
 def reminder_push_text(period: holidays.Period) -> str:
-    return (
+    from chalicelib.typography import french
+
+    return french(
         f"{period.name}{_zone_suffix(period)} le {french_day(period.start)} : pensez à l'Opération "
-        "Tranquillité Vacances, inscription à votre brigade ou en ligne."
+        "tranquillité vacances, en ligne, à la brigade ou au commissariat."
     )
 
 
 def reminder_feed_item(period: holidays.Period) -> feed.FeedItemBody:
     from chalicelib import feed
+    from chalicelib.typography import french
 
     name = period.name[0].lower() + period.name[1:]
     body = (
         f"Les {name} commencent le {french_day(period.start, year=True)}{_zone_suffix(period, long=True)}. "
         "Pendant votre absence, gendarmes ou policiers peuvent surveiller gratuitement votre logement ou votre "
-        "commerce. Inscrivez-vous en ligne sur service-public.fr ou à votre brigade ou votre commissariat : en "
+        "commerce. Inscrivez-vous en ligne sur service-public.fr, à la brigade ou au commissariat : en "
         "zone gendarmerie jusqu'à la veille du départ, en zone police au plus tard 3 jours avant. Et n'annoncez "
         "pas votre départ sur les réseaux sociaux."
     )
-    title = f"{period.name}{_zone_suffix(period)} : pensez à l'Opération Tranquillité Vacances"
-    return feed.FeedItemBody(title=title, body=body, kind="otv", link=ONLINE_PROCEDURE_URL)
+    title = f"{period.name}{_zone_suffix(period)} : pensez à l'Opération tranquillité vacances"
+    return feed.FeedItemBody(title=french(title), body=french(body), kind="otv", link=ONLINE_PROCEDURE_URL)
 
 
 def french_day(day: date, *, year: bool = False) -> str:

@@ -54,9 +54,12 @@ class Section:
 
 def printable(text: str) -> str:
     """`text` restricted to what Helvetica (cp1252) can print: accents kept, other letters
-    transliterated (ā → a), anything else replaced by '?'."""
+    transliterated (ā → a), anything else replaced by '?'; French no-break spaces as U+00A0, the
+    only one cp1252 has."""
+    from chalicelib.typography import NBSP, french
+
     out = []
-    for char in text:
+    for char in french(text, narrow=NBSP):
         try:
             char.encode(ENCODING)
             out.append(char)
@@ -120,7 +123,7 @@ def _fields(pdf: FPDF, row: Sequence[Field]) -> None:
     x = pdf.l_margin
     for item in row:
         pdf.set_xy(x, top)
-        label = printable(item.label) + " :" if item.label else ""
+        label = printable(item.label + " :") if item.label else ""
         pdf.set_font("Helvetica", "B", 9)
         label_width = pdf.get_string_width(label) + 2 if label else 0
         if label:
@@ -136,7 +139,7 @@ def _choice(pdf: FPDF, choice: Choice) -> None:
     """Tick boxes: an X in the box of each chosen option."""
     pdf.ln(1)
     pdf.set_font("Helvetica", "B", 9)
-    pdf.cell(pdf.get_string_width(printable(choice.label)) + 5, LINE, printable(choice.label) + " :")
+    pdf.cell(pdf.get_string_width(printable(choice.label)) + 5, LINE, printable(choice.label + " :"))
     pdf.set_font("Helvetica", "", 10)
     for option in choice.options:
         x, y = pdf.get_x(), pdf.get_y() + 1.75
@@ -149,7 +152,7 @@ def _choice(pdf: FPDF, choice: Choice) -> None:
 
 # --- The OTV form ------------------------------------------------------------------------------------
 
-TITLE = "Opération Tranquillité Vacances"
+TITLE = "Opération tranquillité vacances"
 SUBTITLE = (
     "Demande de surveillance de votre logement ou de votre commerce pendant votre absence. "
     "Service gratuit de la gendarmerie et de la police nationales."

@@ -9,7 +9,7 @@ them, and the citizen is told to check with the unit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,6 +26,33 @@ class RuleSet:
     latest_days_before: int  # and closes this many days before it (1: the day before)
     min_absence_days: int
     max_absence_months: int
+    home_types: tuple[str, ...] = ("maison", "appartement", "commerce")
+    residences: tuple[str, ...] = ("principale", "secondaire")
+
+    def premises_problems(self, *, home_type: str, residence: str | None) -> list[dict[str, str]]:
+        """What these rules refuse in the premises: in the police zone OTV is for the main home only,
+        and a closed shop goes to « Opération tranquillité entreprises et commerces »."""
+        where = "En zone police" if self.zone == "police" else "En zone gendarmerie"
+        found = []
+        if home_type not in self.home_types:
+            found.append(
+                _problem(
+                    "home_type",
+                    f"{where}, l'Opération tranquillité vacances concerne les logements : pour un commerce fermé, "
+                    "demandez l'« Opération tranquillité entreprises et commerces » "
+                    + ("au commissariat." if self.zone == "police" else "à la brigade."),
+                )
+            )
+        if residence is not None and residence not in self.residences:
+            found.append(
+                _problem(
+                    "residence",
+                    f"{where}, l'Opération tranquillité vacances ne concerne que la résidence "
+                    + " ou la résidence ".join(self.residences)
+                    + ".",
+                )
+            )
+        return found
 
     def problems(self, *, departure: date, return_date: date, today: date) -> list[dict[str, str]]:
         """What these rules refuse in the dates, one `{"field", "message"}` per problem."""
@@ -90,12 +117,23 @@ def date_problems(zone: str, *, departure: date, return_date: date, today: date)
     return [] if any(not problems for problems in found) else min(found, key=len)
 
 
+def premises_problems(zone: str, *, home_type: str, residence: str | None) -> list[dict[str, str]]:
+    """Nothing when the premises suit the zone's rules (for an unknown zone: either set)."""
+    found = [s.premises_problems(home_type=home_type, residence=residence) for s in applicable(zone)]
+    return [] if any(not problems for problems in found) else min(found, key=len)
+
+
 def _parse(raw: dict[str, Any]) -> RuleSet:
     limits = raw.get("limits")
     names = ("earliest_days_before", "latest_days_before", "min_absence_days", "max_absence_months")
     if not isinstance(limits, dict) or any(not isinstance(limits.get(n), int) or limits[n] < 0 for n in names):
         raise ValueError(f"otv.json, zone {raw.get('zone')!r}: 'limits' needs {', '.join(names)} (whole numbers)")
-    return RuleSet(raw["zone"], raw["title"], tuple(raw["rules"]), *(limits[n] for n in names))
+    rule_set = RuleSet(raw["zone"], raw["title"], tuple(raw["rules"]), *(limits[n] for n in names))
+    if "home_types" in limits:
+        rule_set = replace(rule_set, home_types=tuple(limits["home_types"]))
+    if "residences" in limits:
+        rule_set = replace(rule_set, residences=tuple(limits["residences"]))
+    return rule_set
 
 
 def _problem(field: str, message: str) -> dict[str, str]:

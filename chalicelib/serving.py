@@ -98,7 +98,10 @@ class Resolver:
         official = self.official_zones.get(place.insee) or self.official_zones.get(place.city)
         if assignment is not None:
             district = official.district if official and official.zone == assignment.institution else None
-            named = self.official_unit(assignment, place)
+            station = (
+                self._ministry_station(assignment, place, district) if assignment.institution == "police" else None
+            )
+            named = station or self.official_unit(assignment, place)
             return Serving(assignment.institution, "official", None, district, named, "official", None, None)
         if official is not None and official.zone == "police":
             unit, basis = self._police_unit(place, official.district)
@@ -125,6 +128,20 @@ class Resolver:
         if candidates:
             return self.public(min(candidates, key=lambda s: distance_km(place, s))), "official"
         return self._nearest_station(place), "nearest"
+
+    def _ministry_station(self, assignment: competence.Assignment, place: Place, district: str | None) -> Unit | None:
+        """The police station of a service the Ministry names (« CSP de Fontainebleau »): the
+        commune's own, else its circonscription's (zones file), else one in the town the service is
+        named after."""
+        candidates = self.stations_by_commune.get(place.insee, [])
+        if not candidates and district and not zones.is_prefecture_de_police(district):
+            candidates = self.district_stations.get(zones.key(district), [])[:1]
+        if not candidates:
+            service = f" {zones.key(assignment.service)} "
+            candidates = [s for s in self.stations_by_id.values() if f" {zones.key(s['commune'] or '')} " in service]
+        if not candidates:
+            return None
+        return self.public(min(candidates, key=lambda s: distance_km(place, s)))
 
     def _district_stations(self) -> dict[str, list[Unit]]:
         """The police stations located in each circonscription's communes, its head first: the

@@ -78,8 +78,15 @@ def french_message(error: dict[str, Any]) -> str:
     if kind == "string_too_short" and ctx.get("min_length") == 1:
         return "Ce champ ne peut pas être vide."
     if kind in ("enum", "literal_error") and "expected" in ctx:
-        return f"Valeur non autorisée : valeurs possibles {ctx['expected']}."
+        return f"Valeur non autorisée : valeurs possibles {_french_choices(str(ctx['expected']))}."
     return _MESSAGES.get(kind, "Valeur invalide.")
+
+
+def _french_choices(expected: str) -> str:
+    """pydantic's `'a', 'b' or 'c'` as `« a », « b » ou « c »` (no English in a message)."""
+    values = re.findall(r"'([^']*)'", expected) or [expected]
+    quoted = [f"« {v} »" for v in values]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " ou " + quoted[-1]
 
 
 def field_path(error: dict[str, Any]) -> str:

@@ -2,11 +2,17 @@
 
 from typing import Any
 
+from chalicelib.typography import french, plain
 
-def test_health_is_ok(client: Any) -> None:
+
+def test_health_is_ok_and_dates_the_search_data(client: Any) -> None:
     response = client.http.get("/health")
     assert response.status_code == 200
-    assert response.json_body == {"status": "ok"}
+    body = response.json_body
+    assert body["status"] == "ok"
+    assert body["data"]["units_updated"] == "2022-01-04"  # the newest record of the shared open data
+    assert body["data"]["official_zones"] == ["75", "77", "92", "93", "94", "95"]
+    assert body["data"]["ministry_competence"] is False and body["data"]["built_at"] is None  # not built by make data
 
 
 def test_departments_lists_101_with_corsica_and_the_drom(client: Any) -> None:
@@ -37,7 +43,10 @@ def test_deeply_nested_json_is_a_french_400_not_a_500(client: Any) -> None:
     for path in ("/subscriptions", "/auth/login"):
         response = client.http.post(path, headers={"Content-Type": "application/json"}, body="[" * 30_000)
         assert response.status_code == 400, path
-        assert response.json_body["detail"] == "Le document JSON est trop imbriqué : 32 niveaux au plus sont acceptés."
+        assert (
+            plain(response.json_body["detail"])
+            == "Le document JSON est trop imbriqué : 32 niveaux au plus sont acceptés."
+        )
 
 
 def test_a_non_json_body_is_a_415_in_french(client: Any) -> None:
@@ -75,13 +84,13 @@ def test_an_unexpected_failure_is_a_500_without_internals(client: Any, monkeypat
 def test_an_unreachable_aws_is_a_503(client: Any, monkeypatch: Any) -> None:
     from botocore.exceptions import EndpointConnectionError
 
-    from chalicelib import departements
+    from chalicelib import feed
 
-    def unreachable() -> None:
+    def unreachable(**_: Any) -> None:
         raise EndpointConnectionError(endpoint_url="https://dynamodb.eu-west-3.amazonaws.com")
 
-    monkeypatch.setattr(departements, "listing", unreachable)
-    response = client.http.get("/departments")
+    monkeypatch.setattr(feed, "page", unreachable)
+    response = client.http.get("/feed")
     assert response.status_code == 503
     assert response.json_body["code"] == "service_unavailable"
     assert "amazonaws" not in response.body.decode()
@@ -90,4 +99,6 @@ def test_an_unreachable_aws_is_a_503(client: Any, monkeypatch: Any) -> None:
 def test_an_empty_number_parameter_is_a_400_not_the_default(client: Any) -> None:
     response = client.http.get("/feed?limit=")
     assert response.status_code == 400
-    assert response.json_body["errors"] == [{"field": "limit", "message": "« limit » doit être un nombre entier."}]
+    assert response.json_body["errors"] == [
+        {"field": "limit", "message": french("« limit » doit être un nombre entier.")}
+    ]

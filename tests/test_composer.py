@@ -11,6 +11,7 @@ import pytest
 from chalicelib import advice, composer, content, rules
 from chalicelib.errors import AppError
 from chalicelib.models import AlertLogEntry
+from chalicelib.typography import french
 
 Headers = Callable[[str], dict[str, str]]
 NBSP = "\u00a0"
@@ -206,7 +207,7 @@ def test_an_unknown_advice_id_is_a_400(client: Any, auth_header: Headers) -> Non
     response = send(client, auth_header("corg-34"), advice_id="pas-dans-la-liste")
     assert response.status_code == 400
     message = "Conseil inconnu (« pas-dans-la-liste ») : choisissez-en un de la liste."
-    assert response.json_body["errors"] == [{"field": "composition.advice_id", "message": message}]
+    assert response.json_body["errors"] == [{"field": "composition.advice_id", "message": french(message)}]
 
 
 def test_a_free_sentence_the_guard_refuses_is_a_422_logged_without_the_personal_data(

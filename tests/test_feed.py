@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib import feed
 from chalicelib.models import AlertLogEntry, FeedItem
+from chalicelib.typography import french, plain
 
 Headers = Callable[[str], dict[str, str]]
 
@@ -91,7 +92,7 @@ def test_invalid_items_are_400_naming_the_field(
 ) -> None:
     response = publish(client, auth_header, **{field: value})
     assert response.status_code == 400
-    assert any(e["field"] == field and message in e["message"] for e in response.json_body["errors"])
+    assert any(e["field"] == field and message in plain(e["message"]) for e in response.json_body["errors"])
     assert FeedItem.count() == 0
 
 
@@ -220,7 +221,7 @@ def _b64(document: Any) -> str:
 def test_a_forged_or_garbled_cursor_is_a_400(client: Any, cursor: str) -> None:
     response = client.http.get(f"/feed?cursor={cursor}")
     assert response.status_code == 400
-    assert response.json_body["errors"] == [{"field": "cursor", "message": feed.BAD_CURSOR}]
+    assert response.json_body["errors"] == [{"field": "cursor", "message": french(feed.BAD_CURSOR)}]
 
 
 def test_a_well_formed_cursor_for_an_unknown_position_just_pages_from_there(client: Any, auth_header: Headers) -> None:
@@ -283,7 +284,7 @@ def test_160_characters_pass_and_161_do_not_counted_as_people_count(client: Any,
     response = push_text(client, auth_header, "a" * 161)
     assert response.status_code == 400
     assert response.json_body["errors"] == [
-        {"field": "text", "message": "Le message doit compter de 1 à 160 caractères ; il en compte 161."}
+        {"field": "text", "message": french("Le message doit compter de 1 à 160 caractères ; il en compte 161.")}
     ]
 
 

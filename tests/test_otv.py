@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from chalicelib import departements, holidays, otv, rules
 from chalicelib.models import AlertLogEntry
+from chalicelib.typography import french, plain
 
 PDF_HEADERS = {"Content-Type": "application/json", "Accept": "application/pdf"}
 
@@ -63,7 +64,7 @@ def test_the_blank_form_is_a_searchable_a4_pdf_with_every_field(client: Any) -> 
     assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
     text = pdf_text(response.body)
     for label in (
-        "Opération Tranquillité Vacances", "Nom :", "Prénom :", "Téléphone :", "Adresse :", "Code postal :",
+        "Opération tranquillité vacances", "Nom :", "Prénom :", "Téléphone :", "Adresse :", "Code postal :",
         "Maison", "Appartement", "Commerce", "Date de départ :", "Date de retour :", "alarme",
         "Personnes ayant les clés ou autorisées à entrer", "Personne à contacter", "Pour vous joindre",
         "Véhicule laissé sur place", "Animaux", "Lumières sur programmateur", "Autres remarques",
@@ -169,6 +170,39 @@ AVON = {"commune": "Avon", "postal_code": "77210"}
 GRAVON = {"commune": "Gravon", "postal_code": "77118"}
 
 
+def test_in_the_police_zone_a_shop_is_pointed_to_the_closure_scheme(client: Any) -> None:
+    response = post_form(client, a_form(**AVON, **dates(20, 10), home_type="commerce"))
+    assert response.status_code == 400
+    [error] = [e for e in response.json_body["errors"] if e["field"] == "home_type"]
+    assert "Opération tranquillité entreprises et commerces" in plain(error["message"])
+    assert "commissariat" in error["message"]
+
+
+def test_in_the_police_zone_otv_is_for_the_main_home_only(client: Any) -> None:
+    response = post_form(client, a_form(**AVON, **dates(20, 10), residence="secondaire"))
+    assert response.status_code == 400
+    [error] = [e for e in response.json_body["errors"] if e["field"] == "residence"]
+    assert (
+        plain(error["message"])
+        == "En zone police, l'Opération tranquillité vacances ne concerne que la résidence principale."
+    )
+    assert post_form(client, a_form(**AVON, **dates(20, 10), residence="principale")).status_code == 200
+
+
+def test_in_the_gendarmerie_zone_a_shop_a_second_home_and_four_months_are_accepted(client: Any) -> None:
+    form = a_form(**GRAVON, **dates(20, 122), home_type="commerce", residence="secondaire")
+    assert post_form(client, form).status_code == 200
+
+
+def test_a_four_month_absence_is_refused_in_the_police_zone_in_french(client: Any) -> None:
+    response = post_form(client, a_form(**AVON, **dates(20, 122)))
+    assert response.status_code == 400
+    assert any(
+        e["field"] == "return_date" and plain(e["message"]) == "En zone police, l'absence ne peut pas dépasser 3 mois."
+        for e in response.json_body["errors"]
+    )
+
+
 @pytest.mark.parametrize(
     ("where", "when", "field", "message"),
     [
@@ -185,7 +219,7 @@ def test_the_dates_follow_the_rules_of_the_communes_zone(
 ) -> None:
     response = post_form(client, a_form(**where, **when))
     assert response.status_code == 400
-    assert any(e["field"] == field and message in e["message"] for e in response.json_body["errors"])
+    assert any(e["field"] == field and message in plain(e["message"]) for e in response.json_body["errors"])
 
 
 @pytest.mark.parametrize(
@@ -247,7 +281,7 @@ def test_each_invalid_field_is_a_400_naming_it(client: Any, field: str, value: A
     response = post_form(client, a_form(**{field: value}))
     assert response.status_code == 400
     errors = response.json_body["errors"]
-    assert any(e["field"] == field and message in e["message"] for e in errors), errors
+    assert any(e["field"] == field and message in plain(e["message"]) for e in errors), errors
 
 
 def test_return_must_follow_departure(client: Any) -> None:
@@ -265,7 +299,7 @@ def test_an_absence_may_last_12_months_but_not_a_day_more(client: Any) -> None:
     assert post_form(client, a_form(departure_date=str(departure), return_date=str(a_year_later))).status_code == 200
     too_long = post_form(client, a_form(departure_date=str(departure), return_date=str(a_year_later + timedelta(1))))
     assert too_long.status_code == 400
-    assert too_long.json_body["errors"][0]["message"] == "L'absence ne peut pas dépasser 12 mois."
+    assert plain(too_long.json_body["errors"][0]["message"]) == "L'absence ne peut pas dépasser 12 mois."
 
 
 @pytest.mark.parametrize(
@@ -327,9 +361,9 @@ def test_the_christmas_reminder_fires_once_10_days_before_and_never_again(
     }
     assert published(None) == []
     [push] = published("34")
-    assert push["message"]["default"] == (
-        "Vacances de Noël le samedi 19 décembre : pensez à l'Opération Tranquillité Vacances, "
-        "inscription à votre brigade ou en ligne."
+    assert push["message"]["default"] == french(
+        "Vacances de Noël le samedi 19 décembre : pensez à l'Opération tranquillité vacances, "
+        "en ligne, à la brigade ou au commissariat."
     )
     assert push["attributes"]["AWS.SNS.MOBILE.APNS.COLLAPSE_ID"] == "prevention-nationale"
     [item] = feed_items(client)
@@ -353,9 +387,9 @@ def test_the_zone_c_winter_reminder_of_2027_is_sent_once_on_its_days_to_zone_c_o
         code: int(code in zone_c) for code in departements.CODES
     }
     assert {"75", "77", "92", "93", "94", "95", "34", "31"} <= set(zone_c)
-    assert published("34")[0]["message"]["default"].startswith("Vacances d'hiver (zone C) le samedi 6 février :")
+    assert plain(published("34")[0]["message"]["default"]).startswith("Vacances d'hiver (zone C) le samedi 6 février :")
     [item] = feed_items(client)
-    assert item["title"] == "Vacances d'hiver (zone C) : pensez à l'Opération Tranquillité Vacances"
+    assert item["title"] == french("Vacances d'hiver (zone C) : pensez à l'Opération tranquillité vacances")
     for day in ("2027-01-28", "2027-02-05", "2027-02-06"):  # the next days, the eve, the first day
         fire(client, day)
     assert all(len(published(code)) == 1 for code in zone_c)
@@ -400,11 +434,11 @@ def test_a_zone_period_pushes_to_that_zones_departements_only_without_touching_t
         expected = 1 if code in period.departments else 0
         assert len(published(code)) == expected, code
     push = published("34")[0]
-    assert push["message"]["default"].startswith("Vacances d'hiver (zone C) le samedi 9 février :")
+    assert plain(push["message"]["default"]).startswith("Vacances d'hiver (zone C) le samedi 9 février :")
     assert push["attributes"]["AWS.SNS.MOBILE.APNS.COLLAPSE_ID"] == "prevention-nationale"  # not "alerte-34"
     assert push["message"]["APNS"]["kind"] == "prevention"
     [item] = feed_items(client)
-    assert item["title"] == "Vacances d'hiver (zone C) : pensez à l'Opération Tranquillité Vacances"
+    assert item["title"] == french("Vacances d'hiver (zone C) : pensez à l'Opération tranquillité vacances")
     assert "pour la zone C" in item["body"]
     assert sorted(e.department for e in AlertLogEntry.scan(AlertLogEntry.kind == "prevention")) == sorted(
         period.departments

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tools import package
+from tools import data, package
 
 CHALICE_MISSING_WHEEL = """Creating deployment package.
 
@@ -43,22 +44,35 @@ def test_the_merge_template_is_pinned_to_the_stage_prefix(tmp_path: Path) -> Non
     assert pinned["Resources"]["UserPool"]["Properties"]["UserPoolName"] == {"Fn::Sub": "${ResourcePrefix}-operators"}
 
 
-def test_the_search_data_is_copied_into_the_package_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = tmp_path / "data"
-    source.mkdir()
-    (source / "communes.csv").write_text("code_insee\n34172\n")
-    (source / "README.md").write_text("not packaged")
+FIXTURE_DATA = Path(__file__).parent / "fixtures" / "data" / "current"
+
+
+def test_raw_search_data_is_checked_indexed_and_described_in_the_package_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "chalicelib-data"
     target.mkdir()
     (target / "stale.csv").write_text("from an older build")
     monkeypatch.setattr(package, "PACKAGED_DATA", target)
-    assert package.copy_data(source) == ["communes.csv"]
-    assert sorted(p.name for p in target.iterdir()) == ["communes.csv"]
+    copied = package.copy_data(FIXTURE_DATA)
+    assert copied == sorted([*(p.name for p in FIXTURE_DATA.glob("*.csv")), "commune_units.csv", "manifest.json"])
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["data"]["built_at"] and manifest["data"]["units_updated"] == "2021-01-04"
 
 
-def test_a_data_directory_without_csv_fails_the_build(tmp_path: Path) -> None:
+def test_a_folder_make_data_built_is_packaged_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built = tmp_path / "built"
+    data.run(FIXTURE_DATA, built)
+    monkeypatch.setattr(package, "PACKAGED_DATA", tmp_path / "chalicelib-data")
+    package.copy_data(built)
+    assert (tmp_path / "chalicelib-data" / "manifest.json").read_bytes() == (built / "manifest.json").read_bytes()
+
+
+def test_a_data_directory_without_csv_fails_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(package, "PACKAGED_DATA", tmp_path / "chalicelib-data")
     with pytest.raises(package.PackageError, match="SOURCE_DATA_DIR"):
         package.copy_data(tmp_path)
+    assert not (tmp_path / "chalicelib-data").exists()
 
 
 def test_the_packaged_data_folder_is_ignored_by_git() -> None:

@@ -222,3 +222,28 @@ def test_the_jurists_page_is_the_table_rendered() -> None:
     page = rules_doc.render()
     for rule in rules.RULES:
         assert f"(`{rule.id}`)" in page and rule.title in page
+
+
+@pytest.mark.parametrize(
+    "advice",
+    [
+        "Cambriolages à Agde : merci de signaler tout individu suspect au 17.",
+        "Cambriolages à Agde. Signaler tout comportement suspect au 17.",
+        "Cambriolages à Sète, svp signalez tout véhicule suspect.",
+        "Cambriolages à Lunel : n'hésitez pas à signaler toute présence inhabituelle.",
+    ],
+)
+def test_general_advice_may_name_what_to_report(advice: str) -> None:
+    assert rule_ids(advice) == set(), advice
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Hier soir, individu suspect à Agde.",
+        "Signalez au 17 ce qui suit : deux hommes vus en train de regarder les maisons.",
+        "Cambriolages à Sète, un véhicule suspect a été vu, fermez vos portes.",
+    ],
+)
+def test_a_description_next_to_advice_is_still_suspicion(description: str) -> None:
+    assert "suspicion" in rule_ids(description), description

@@ -99,7 +99,8 @@ def _wait_until_healthy(server: LiveServer, process: subprocess.Popen[bytes], se
         if process.poll() is not None:
             raise RuntimeError(f"the local server exited ({process.returncode}): see {server.log_path}")
         try:
-            if server.request("GET", "/health") == {"status": "ok"}:
+            answer = server.request("GET", "/health")
+            if isinstance(answer, dict) and answer.get("status") == "ok":
                 return
         except (URLError, ConnectionError, OSError):
             time.sleep(0.2)

@@ -75,15 +75,26 @@ def source_data_dir() -> Path:
 
 
 def copy_data(source: Path) -> list[str]:
-    """Copy the CSV files of the search into the package's `chalicelib/data/` (git-ignored)."""
-    files = sorted(source.glob("*.csv"))
-    if not files:
-        raise PackageError(f"no CSV data in {source}: set SOURCE_DATA_DIR to the data directory")
+    """The search data into the package's `chalicelib/data/` (git-ignored): a folder `make data` built
+    (it has `manifest.json`) is copied as it is; raw open data goes through the same checks and gets
+    its index and manifest on the way (`tools/data.py`), so every package says what data it carries."""
+    from chalicelib.dataset import MANIFEST
+    from tools import data
+
     shutil.rmtree(PACKAGED_DATA, ignore_errors=True)
-    PACKAGED_DATA.mkdir()
-    for path in files:
-        shutil.copyfile(path, PACKAGED_DATA / path.name)
-    return [p.name for p in files]
+    if (source / MANIFEST).exists():
+        PACKAGED_DATA.mkdir()
+        for path in [*source.glob("*.csv"), source / MANIFEST]:
+            shutil.copyfile(path, PACKAGED_DATA / path.name)
+    else:
+        try:
+            data.run(source, PACKAGED_DATA)
+        except data.DataError as error:
+            shutil.rmtree(PACKAGED_DATA, ignore_errors=True)
+            raise PackageError(
+                f"data of {source} refused (set SOURCE_DATA_DIR to the data directory):\n{error}"
+            ) from None
+    return sorted(p.name for p in PACKAGED_DATA.iterdir())
 
 
 def remove_bytecode() -> None:

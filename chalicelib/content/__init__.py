@@ -18,9 +18,21 @@ AUDIENCES = ("particulier", "commercant")
 
 @cache
 def load(name: str) -> dict[str, Any]:
-    """A data file of this directory, parsed once per container."""
-    document: dict[str, Any] = json.loads((DIRECTORY / f"{name}.json").read_text(encoding="utf-8"))
+    """A data file of this directory, parsed once per container, its prose in French typography
+    (the files are written with plain spaces; `chalicelib.typography` sets the no-break ones)."""
+    from chalicelib.typography import french_document
+
+    document: dict[str, Any] = french_document(json.loads((DIRECTORY / f"{name}.json").read_text(encoding="utf-8")))
     return document
+
+
+def bare_domain(url: str) -> bool:
+    """A link to a site's home page (or a language root such as `/fr`), not to the page that says
+    the fact: sources must be deep links."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path.strip("/")
+    return len(path) <= 2  # "", "fr", "en"
 
 
 def prevention(audience: str | None) -> dict[str, Any]:

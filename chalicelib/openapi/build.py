@@ -215,7 +215,9 @@ SCHEMAS: dict[str, Schema] = {
     "Channels": obj(
         {},
         {"sns": ref("ChannelOutcome"), "web": ref("ChannelOutcome")},
-        description="Un résultat par canal : `sns` (iOS, Android), `web` (navigateurs).",
+        additionalProperties=ref("ChannelOutcome"),
+        description="Un résultat par canal, à son nom : `sns` (iOS, Android), `web` (navigateurs), "
+        "d'autres canaux à venir.",
     ),
     "Delivery": obj(
         {"status": enum(["published", "failed"]), "channels": ref("Channels")},
@@ -248,7 +250,10 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Subscription": obj({"id": TEXT, "department": ref("DepartmentCode")}, {"subscribed": BOOL}),
-    "Source": obj({"title": TEXT, "publisher": TEXT, "url": HTTPS}),
+    "Source": obj(
+        {"title": TEXT, "publisher": TEXT, "url": HTTPS},
+        {"checked": {"type": "string", "format": "date", "description": "Date de la dernière vérification"}},
+    ),
     "PhoneNumber": obj(
         {
             "number": TEXT,
@@ -294,14 +299,29 @@ def error_response(status: int) -> dict[str, Any]:
     return response
 
 
+# Answers given a name (`answer(..., name="FeedPage")`): components/schemas, so that generated
+# clients get that model name rather than one made of the operation's (`ListFeedItemsResponse200`).
+NAMED: dict[str, Schema] = {}
+
+
+def named(name: str, schema: Schema) -> Schema:
+    if NAMED.setdefault(name, schema) != schema:
+        raise ValueError(f"two different schemas named {name}")
+    return ref(name)
+
+
 def answer(
     status: int,
     schema: Schema | None,
     media: str = JSON,
     description: str = "Succès",
     headers: dict[str, Any] | None = None,
+    *,
+    name: str | None = None,
 ) -> dict[str, Any]:
     """A success answer: `schema` None means no body (204, 304)."""
+    if name is not None and schema is not None:
+        schema = named(name, schema)
     content = {"content": {media: {"schema": schema}}} if schema is not None else {}
     extra = {"headers": headers} if headers else {}
     return {str(status): {"description": description, **content, **extra}}
@@ -365,10 +385,11 @@ def limit(high: int, default: int) -> dict[str, Any]:
 
 
 def model(dotted: str, components: dict[str, Schema]) -> Schema:
-    """The JSON Schema of the pydantic request model `module:Class` the route validates with; the
-    models it nests go to `components`."""
+    """A reference to the JSON Schema of the pydantic request model `module:Class` the route
+    validates with, put in `components` with the models it nests."""
     module, _, name = dotted.partition(":")
     cls = getattr(import_module(f"chalicelib.{module}"), name)
     schema: Schema = cls.model_json_schema(ref_template="#/components/schemas/{model}")
     components.update(schema.pop("$defs", {}))
-    return schema
+    components[name] = schema  # a named model for generated clients (`AlertBody`)
+    return ref(name)

@@ -68,10 +68,19 @@ def _file(relative: str, cache_control: str) -> Response:
     return Response(body=text_or_bytes, headers={**headers, "Content-Type": content_type})
 
 
+def _typeset(suffix: str, body: bytes) -> bytes:
+    """French no-break spaces in the pages' text and the scripts' strings, set once per container
+    (the files are written with plain spaces, like the content files)."""
+    from chalicelib.typography import french_html, french_js
+
+    typeset = {".html": french_html, ".js": french_js}.get(suffix)
+    return typeset(body.decode()).encode() if typeset else body
+
+
 @lru_cache(maxsize=64)
 def _load(relative: str) -> tuple[bytes, str]:
     path = (WEB_DIR / relative).resolve()
     if not path.is_relative_to(WEB_DIR) or not path.is_file():
         raise AppError("not_found")
-    body = path.read_bytes()
+    body = _typeset(path.suffix, path.read_bytes())
     return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'

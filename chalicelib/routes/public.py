@@ -12,7 +12,11 @@ bp = ApiBlueprint(__name__)
 
 @bp.route("/health", methods=["GET"])
 def health() -> dict[str, Any]:
-    return {"status": "ok"}
+    """Up, with the date of the data the brigade search answers from (DESIGN §7)."""
+    from chalicelib import dataset
+    from chalicelib.config import get_settings
+
+    return {"status": "ok", "data": dataset.info(get_settings().data_dir)}
 
 
 @bp.route("/departments", methods=["GET"])

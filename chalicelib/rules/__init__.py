@@ -26,6 +26,7 @@ from functools import cache
 
 import regex
 
+from chalicelib.rules import persons
 from chalicelib.rules.table import (
     ADVICE,
     BURGLARY,
@@ -69,8 +70,13 @@ _OFFENCE = re.compile(
 _BURGLARY = re.compile(r"\b(?:cambriol\w*|effractions?|maisons?\s+visitées|logements?\s+visités)\b")
 # Where a clause starts, and the words that may precede its imperative verb.
 _CLAUSE_END = re.compile(r"[.;:!?,()]| - ")
-_LEAD_WORDS = frozenset(("et", "mais", "alors", "donc", "surtout", "svp", "stp", "merci", "aussi", "puis", "enfin"))
+_LEAD_WORDS = frozenset(("et", "mais", "alors", "donc", "surtout", "svp", "stp", "aussi", "puis", "enfin"))
 _NOT_IMPERATIVE = frozenset(("chez", "assez", "nez", "rez", "lez", "avez"))
+# Instructions in the infinitive, as short messages often give them (« Signaler tout… au 17 »).
+_INSTRUCTIONS = frozenset(
+    """signaler fermer verrouiller appeler composer prévenir contacter éviter vérifier surveiller demander
+    installer allumer informer noter relever penser rester""".split()  # noqa: SIM905
+)
 _CONTROL = frozenset(("Cc", "Cs", "Zl", "Zp"))
 _FIRST_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
@@ -169,7 +175,7 @@ def _check_form(text: str) -> list[Finding]:
 def _check(rule: Rule, prepared: Prepared) -> list[Finding]:
     for pattern in rule.patterns:
         for start, end in _spans(pattern, prepared):
-            return [_finding(rule.id, excerpt=prepared.shown[start:end])]
+            return [_finding(rule.id, excerpt=prepared.quote(start, end))]
     return []
 
 
@@ -185,20 +191,30 @@ def _spans(pattern: Pattern, prepared: Prepared) -> Iterator[tuple[int, int]]:
     for found in _compiled(pattern).finditer(source):
         if ADVICE in pattern.unless and _in_advice(prepared.lower, found.start()):
             continue
+        if not pattern.capitals and persons.in_commune_name(prepared, *found.span()):
+            continue  # « à Louches », « Baigneux-les-Juifs » are places
         yield found.span()
 
 
 def _in_advice(lower: str, position: int) -> bool:
-    """Whether `position` lies in a clause that starts with a verb in the imperative (« signalez… »,
-    « ne laissez… »): general advice, not the description of someone."""
+    """Whether `position` lies in a clause that gives an instruction: a verb in the imperative
+    (« signalez… », « ne laissez… »), an instruction in the infinitive (« signaler tout… ») or
+    « merci de… »: general advice, not the description of someone."""
     start = 0
     for boundary in _CLAUSE_END.finditer(lower, 0, position):
         start = boundary.end()
-    for word in _FIRST_WORD.findall(lower, start, position + 40)[:3]:
-        if word in _LEAD_WORDS:
-            continue
-        return word in ("ne", "n'") or word.startswith("n'") or (word.endswith("ez") and word not in _NOT_IMPERATIVE)
-    return False
+    words = [w for w in _FIRST_WORD.findall(lower, start, position + 40)[:4] if w not in _LEAD_WORDS]
+    if not words:
+        return False
+    first = words[0]
+    if first == "merci" and len(words) > 1 and (words[1] == "de" or words[1].startswith("d'")):
+        return True
+    return (
+        first in ("ne", "n'")
+        or first.startswith("n'")
+        or (first.endswith("ez") and first not in _NOT_IMPERATIVE)
+        or first in _INSTRUCTIONS
+    )
 
 
 def _finding(rule_id: str, *, excerpt: str | None = None, **values: int) -> Finding:
@@ -210,7 +226,7 @@ def _finding(rule_id: str, *, excerpt: str | None = None, **values: int) -> Find
 def _compiled(pattern: Pattern) -> re.Pattern[str]:
     if pattern.words:
         return re.compile(_words_expression(pattern.words))
-    return re.compile(pattern.regex if pattern.capitals else _accent_tolerant(pattern.regex))
+    return re.compile(_accent_tolerant(pattern.regex))
 
 
 def _words_expression(entries: tuple[str, ...]) -> str:
@@ -234,7 +250,8 @@ def _accent_tolerant(expression: str) -> str:
         elif ch == "]" and not escaped:
             in_class = False
         bare = unicodedata.normalize("NFD", ch)[0]
-        if bare == ch or not ch.isalpha():
+        in_range = in_class and "-" in (expression[index - 1], expression[index + 1 : index + 2])
+        if bare == ch or not ch.isalpha() or in_range:
             out.append(ch)
         else:
             out.append(ch + bare if in_class else f"[{ch}{bare}]")

@@ -16,7 +16,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from chalicelib.rules.text import Prepared
@@ -37,8 +37,13 @@ PLACE_WORDS = _set(
     parc jardin stade gymnase salle college lycee ecole groupe scolaire universite faculte hopital
     clinique centre espace mediatheque bibliotheque eglise chapelle gare port aeroport
     brigade gendarmerie commissariat caserne compagnie mairie zone za zi zac saint sainte st ste
-    pharmacie cinema theatre musee institut foyer ehpad camping hotel restaurant bar cafe boulangerie
-    tabac magasin supermarche station garage"""
+    musee institut foyer ehpad"""
+)
+# Businesses: named after a person (« pharmacie Marc Vidal ») unless « de » stands between
+# (« la pharmacie de Marc Vidal » is Marc Vidal's pharmacy: a person).
+BUSINESS_WORDS = _set(
+    """pharmacie cinema theatre camping hotel restaurant bar cafe boulangerie patisserie boucherie
+    tabac magasin supermarche superette epicerie station garage cabinet salon boutique agence"""
 )
 # Small words that may stand between the place word and the name (« place du Général de Gaulle »).
 _PARTICLES = _set(
@@ -60,6 +65,7 @@ _VEHICLE_NAMES = _set("mercedes clio megane zoe alpine laguna kangoo fiesta cors
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?(?:-[^\W\d_]+)*")
 
 
+@lru_cache(maxsize=8192)
 def fold_name(name: str) -> str:
     """Lower case, no accents (« Mickaël » → « mickael »)."""
     decomposed = unicodedata.normalize("NFKD", name.strip().lower())
@@ -93,6 +99,8 @@ def find_names(prepared: Prepared) -> Iterator[tuple[int, int]]:
     for index, (start, _, word) in enumerate(words):
         if start < covered:  # « Ben » in « Ines Ben Salah »
             continue
+        if word[:2].lower() in ("d'", "l'") and len(word) > 3:  # « la pharmacie d'Anne Martin »
+            start, word = start + 2, word[2:]
         if not word[0].isupper():
             continue
         parts = [fold_name(p) for p in word.split("-")]
@@ -142,14 +150,53 @@ def _capitalised(word: str, shouting: bool) -> bool:
 
 
 def _after_place_word(words: list[tuple[int, int, str]], index: int) -> bool:
+    between = ["d"] if words[index][2][:2].lower() == "d'" else []
     for back in range(index - 1, max(-1, index - 5), -1):
         folded = fold_name(words[back][2])
         head = folded.split("-")[0].split("'")[-1]
         if head in PLACE_WORDS or folded in PLACE_WORDS:
             return True
+        if head in BUSINESS_WORDS:
+            return not {"de", "d", "du"} & set(between)
         if head not in _PARTICLES and not words[back][2][0].isupper():
             return False
+        between.append(head if words[back][2][0].islower() else folded.split("'")[0])
     return False
+
+
+LONGEST_NAME = 60  # characters; the longest commune name has 45
+_NAME_CHARS = re.compile(r"[^\W\d_]|['-]")
+_BEFORE_A_PLACE = frozenset("à a au aux de d du sur vers près secteur commune entre et ou".split())  # noqa: SIM905
+_ARTICLES = ("le ", "la ", "les ", "l'")
+
+
+def in_commune_name(prepared: Prepared, start: int, end: int) -> bool:
+    """Whether `shown[start:end]` is (part of) a commune's name written as a place: capitalised,
+    and hyphenated (« Baigneux-les-Juifs »), after « à », « de », « secteur »… (« à Louches »), or
+    before a colon or a comma (« Bouchon : … »). « Bouchon sur l'A9 » stays a traffic jam."""
+    text = prepared.shown
+    if not text[start : start + 1].isupper():
+        return False
+    first, last = start, end
+    while first > max(0, start - LONGEST_NAME) and _NAME_CHARS.match(text[first - 1]):
+        first -= 1
+    while last < min(len(text), end + LONGEST_NAME) and _NAME_CHARS.match(text[last]):
+        last += 1
+    if last - first > LONGEST_NAME:
+        return False
+    name = text[first:last]
+    if not name[:1].isupper():
+        return False
+    before = text[max(0, first - 12) : first].lower().replace("'", " ").split()
+    if before[-1:] and before[-1] + " " in _ARTICLES:  # « Le Bouchon-sur-Saulx »
+        name = f"{before[-1]} {name}"
+        before = before[:-1]
+    placed = (
+        "-" in name
+        or (before[-1:] and before[-1] in _BEFORE_A_PLACE)
+        or text[last : last + 2].strip()[:1] in (":", ",", ".", ";", ")", "")
+    )
+    return bool(placed) and _is_commune(name)
 
 
 def _is_commune(span: str) -> bool:

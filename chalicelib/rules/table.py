@@ -12,7 +12,10 @@ only. Exceptions:
 - « conseil » : the words are part of a general piece of advice, a sentence or clause in the
   imperative (« Signalez au 17 tout comportement suspect », « Surveillez les maisons de vos voisins »);
 - « infraction » : the message announces an offence (« Vols commis par de faux agents des eaux à
-  Agde »), so the way of working is described about facts, not persons.
+  Agde »), so the way of working is described about facts, not persons;
+- « cambriolage » : the message speaks of burglaries (« pendant la feria, maisons cambriolées »).
+A word that is part of a commune's name written as a place (« à Louches », « Baigneux-les-Juifs »)
+is never read as the word.
 """
 
 from __future__ import annotations
@@ -99,7 +102,7 @@ INTRODUCER = (
 )
 TITLE = r"(?:M\.|MM\.|Mme|Mmes|Mlle|Monsieur|Madame|Mademoiselle|Me|Maître|Dr|Docteur|Pr)"
 RANK = (
-    r"(?i:\b(?:le|la|l')\s?(?:adjudante?(?:-chef)?|gendarme|maréchal des logis(?:-chef)?|brigadier(?:-chef)?"
+    r"(?i:(?<!-)\b(?:le|la|l')\s?(?:adjudante?(?:-chef)?|gendarme|maréchal des logis(?:-chef)?|brigadier(?:-chef)?"
     r"|major|lieutenante?|capitaine|commandante?|colonel|générale?|maire|adjointe?|procureure?|juge|commissaire"
     r"|docteur|médecin|notaire|pharmacienne?|professeure?|abbé|père|curé|pasteur|imam|rabbin|avocate?))"
 )
@@ -108,7 +111,11 @@ FACT = (
     r"|infractions?|passages?|repérages?|visites?|victimes?|agressions?)"
 )
 HEDGE = r"(?:possibles?|probables?|éventuel(?:le)?s?|supposée?s?|potentiel(?:le)?s?|hypothétiques?|présumée?s?)"
-UPPER_WORD = r"[A-ZÀ-ÖØ-Ý][\w'\-]+"
+# A capitalised word that can be a name (not « DE », « CETTE »… of a text in capitals).
+UPPER_WORD = (
+    r"(?!(?:DE|DU|DES|LA|LE|LES|CE|CET|CETTE|CES|ET|OU|AU|AUX|EN|SUR|DANS|PAR|POUR|SA|SON|SES)\b)"
+    r"[A-ZÀ-ÖØ-Ý][\w'\-]+"
+)
 
 # fmt: off
 RULES: tuple[Rule, ...] = (
@@ -201,7 +208,7 @@ RULES: tuple[Rule, ...] = (
                 r"|jardins?|volets?|pavillons?|logements?|entrées?|serrures?|domiciles?|commerces?|vitrines?|garages?"
                 r"|portes?|haies?|murs?)\b"
                 r"|\bpar-dessus (?:les|des|la|le|l')\s?(?:clôtures?|haies?|portails?|murs?|grillages?|murets?)"
-                r"|\bpren\w*\s+des\s+photos\b|\brel[eè]v\w*\s+(?:les\s+)?(?:noms|numéros|plaques|horaires)\b"
+                r"|\bpren\w*\s+(?:des\s+photos|en\s+photos?)\b|\brel[eè]v\w*\s+(?:les\s+)?(?:noms|numéros|plaques|horaires)\b"
                 r"|\b(?:font|fait|faisant|faire)\s+le\s+tour\s+des\s+(?:maisons|habitations|propriétés|jardins|rues|villas)\b"
                 r"|\bmarquages?\s+(?:sur|à la craie)"
                 r"|\b(?:signes?|symboles?|croix)\s+(?:à la craie|sur les (?:portes|boîtes|murs))",
@@ -211,7 +218,7 @@ RULES: tuple[Rule, ...] = (
                 "un véhicule ou des personnes qui circulent, tournent, stationnent dans un quartier",
                 rf"\b(?:{VEHICLE}|{PERSON}){CLAUSE}(?:circul|tourn|sillonn|patrouill|rôd)\w*"
                 r"|\bstationn\w*\s+(?:depuis|devant|plusieurs|longtemps|régulièrement|souvent|toute)\b"
-                r"|\b(?:circul|roul)\w*\s+(?:très\s+)?(?:lentement|au pas|au ralenti)"
+                r"|\b(?:circul|roul|pass)\w*\s+(?:très\s+|tout\s+)?(?:lentement|doucement|au pas|au ralenti)"
                 r"|\b(?:tourn|circul)\w*\s+(?:dans|autour|en rond)\s+(?:le|les|du|des|de la|d'un|d'une)\s?"
                 r"(?:quartiers?|lotissements?|rues?|résidences?|village|hameau|secteur|zone|cité|parkings?)"
                 r"|\bpass\w* et repass\w*|\ballers?[- ]et[- ]retours?|\ballers?-retours?",
@@ -282,16 +289,18 @@ RULES: tuple[Rule, ...] = (
             Pattern(
                 "la rumeur et le doute (« selon des habitants », « non confirmé », « il semble », « peut-être »)",
                 r"\b(?:rumeurs?|on-dit|bruits?\s+(?:qui\s+courent|qui\s+court|courent)|il\s+(?:se\s+dit|para[iî]t"
-                r"|sembler(?:ait)?|semble)|semble-t-il|para[iî]t-il|apparemment|vraisemblablement|sans\s+doute"
+                r"|sembler(?:ait)?|semble)|semble-t-il|para[iî]t-il|apparemment|vraisemblablement|probablement|possiblement"
+                r"|éventuellement|potentiellement|supposément|présumément|a\s+priori|sans\s+doute"
                 r"|peut-être|peut\s+être|il\s+se\s+peut|on\s+parle\s+d)"
                 r"|\b(?:non|pas|pas\s+encore|jamais)\s+(?:confirmée?s?|vérifiée?s?|établie?s?|avérée?s?)\b"
-                r"|\bà\s+(?:confirmer|vérifier)\b"
+                r"|\bà\s+(?:confirmer|vérifier)\b|\brien\s+(?:n'est|de)\s+(?:confirmé|établi|vérifié|avéré|officiel)"
                 r"|\b(?:selon|d'après)\s+(?:des|les|plusieurs|certains|quelques|un|une|de\s+nombreux|nos)\s+"
                 r"(?:habitants?|habitantes?|riverains?|voisins?|voisines?|témoins?|commerçants?|rumeurs?|internautes?"
                 r"|sources?|informations?|réseaux|échos|bruits|messages?|publications?|personnes?)"
                 r"|\b(?:selon|d'après|vue?s?|lue?s?|circulen?t?|relayée?s?)\s+(?:sur\s+)?(?:les\s+)?(?:réseaux\s+sociaux"
                 r"|facebook|whatsapp|internet)\b"
-                r"|\b(?:habitants?|riverains?|voisins?)\s+(?:signalent|rapportent|affirment|disent|évoquent|parlent)",
+                r"|\b(?:habitants?|riverains?|voisins?)\s+(?:(?:de|d'|du)\s?[\w-]+\s+)?"
+                r"(?:signalent|rapportent|affirment|disent|évoquent|parlent|racontent)\b",
             ),
             Pattern(
                 "pas de plainte (« pas de plainte pour l'instant », « aucune plainte »)",
@@ -551,7 +560,8 @@ RULES: tuple[Rule, ...] = (
             ),
             Pattern(
                 "un véhicule volé, fracturé, dégradé (sauf quand le message parle de cambriolages)",
-                r"\b(?:voitures?|véhicules?|autos?|scooters?|motos?|vélos?|camionnettes?|utilitaires?)\s+"
+                r"\b(?:voitures?|véhicules?|autos?|scooters?|motos?|vélos?|camionnettes?|utilitaires?|trottinettes?"
+                r"|quads?|camping-cars?|remorques?|bateaux?|camions?|deux-roues)\s+"
                 r"(?:volée?s?|fracturée?s?|forcée?s?|dépouillée?s?|vandalisée?s?|dégradée?s?|incendiée?s?|brûlée?s?"
                 r"|visitée?s?)\b",
                 unless=(BURGLARY,),
@@ -571,7 +581,7 @@ RULES: tuple[Rule, ...] = (
             words(
                 "mineurs, dégradations, graffitis, rodéos", "délinquance juvénile", "délinquance des mineurs",
                 "mineur délinquant", "bande de jeunes", "groupe de jeunes", "rassemblement de jeunes",
-                "jeunes du quartier", "adolescent", "adolescente", "ados", "collégien", "lycéen", "graffiti",
+                "jeunes du quartier", "graffiti",
                 "graffitis", "tag", "tagueur", "tagué", "taguée", "vandalisme", "vandale", "vandalisé",
                 "vandalisée", "mobilier urbain", "abribus", "incivilité", "rixe", "bagarre", "harcèlement scolaire",
                 "rodéo", "rodéo urbain", "rodéo motorisé", "pétard", "mortier d'artifice",
@@ -601,11 +611,12 @@ RULES: tuple[Rule, ...] = (
                 "escroquerie", "arnaque", "hameçonnage", "phishing", "agression", "homicide", "meurtre",
             ),
             words(
-                "événements, chaleur (sauf quand le message parle de cambriolages)", "festival", "feria",
+                "événements, chaleur, adolescents (sauf quand le message parle de cambriolages)", "festival", "feria",
                 "féria", "concert", "fête de la musique", "fête foraine", "fête votive", "fête du village",
                 "carnaval", "marché de noël", "brocante", "vide-grenier", "match", "feu d'artifice",
                 "feux d'artifice", "manifestation", "cérémonie", "commémoration", "défilé", "course cycliste",
-                "marathon", "braderie", "canicule", "fortes chaleurs", "animal", "animaux",
+                "marathon", "braderie", "canicule", "fortes chaleurs", "animal", "animaux", "adolescent",
+                "adolescente", "ados", "collégien", "lycéen",
                 unless=(BURGLARY,),
             ),
         ),

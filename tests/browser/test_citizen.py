@@ -77,6 +77,8 @@ def test_the_brigade_search_suggests_communes_as_one_types(page: Any, check_page
     expect(results.locator(".notice")).to_contain_text("probablement en zone police (estimation)")
     expect(leads.first.locator("a[href^='tel:']")).to_have_count(1)
     expect(leads.locator("a[href^='https://www.openstreetmap.org/?mlat=']")).to_have_count(2)
+    expect(page.locator("#data-date")).to_contain_text(re.compile(r"fiches des unités mises à jour jusqu'au \d+"))
+    expect(page.locator("#data-date")).to_contain_text("75, 77, 92, 93, 94, 95")
     check_page(page, "brigades-commune")
 
 
@@ -268,19 +270,26 @@ def test_prevention_and_victim_pages_show_the_advice_and_the_emergency_links(pag
     page.get_by_role("link", name="Victime").click()
     expect(page.get_by_role("heading", level=1, name="Victime d'un cambriolage")).to_be_focused()
     numbers = page.locator("#victime-content .numbers a")
-    expect(numbers).to_have_count(3)
+    expect(numbers).to_have_count(5)
     assert numbers.evaluate_all("(links) => links.map((a) => a.getAttribute('href'))") == [
         "tel:17",
         "tel:112",
         "sms:114",
+        "tel:116006",
+        "tel:+33892705705",
     ]
-    expect(page.locator("#victime-content .steps > li").first).to_contain_text("17")
+    steps = page.locator("#victime-content .steps > li")
+    expect(steps.first).to_contain_text("17")
+    expect(steps.nth(2)).to_contain_text("opposition")  # the urgent step comes before the inventory
+    expect(steps.nth(3)).to_contain_text("liste des biens volés")
+    expect(page.locator("#victime-content .sources li").first).to_contain_text("vérifié le 2 décembre 2026")
     check_page(page, "victime")
 
 
 def test_the_otv_page_downloads_the_blank_form_and_a_prefilled_one(page: Any, check_page: Any) -> None:
     page.goto("/#otv")
     expect(page.locator("#otv-content").get_by_role("heading", name="Vous habitez en zone gendarmerie")).to_be_visible()
+    expect(page.locator("#otv-content")).to_contain_text("Opération tranquillité entreprises et commerces")
     check_page(page, "otv")
     # Chromium headless cancels link downloads of an inline PDF (its viewer): fetch what the link names.
     link = page.get_by_role("link", name="Télécharger le formulaire vierge (PDF)")

@@ -20,6 +20,26 @@ export function setupBrigades() {
     if (suggestions.length) choose(suggestions[Math.max(active, 0)]);
   });
   $("locate").addEventListener("click", locate);
+  showDataDate();
+}
+
+// The footer says where the units and zones come from and how recent they are (GET /health).
+const DAY = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "Europe/Paris" });
+
+async function showDataDate() {
+  try {
+    const { data } = await api("health");
+    if (!data) return;
+    const day = (iso) => DAY.format(new Date(iso.length === 10 ? `${iso}T12:00:00Z` : iso));
+    const parts = ["Sources : annuaire Service-Public.fr (DILA)"];
+    if (data.units_updated) parts[0] += `, fiches des unités mises à jour jusqu'au ${day(data.units_updated)}`;
+    if (data.official_zones?.length) parts.push(`zone police ou gendarmerie officielle pour les départements ${data.official_zones.join(", ")}`);
+    if (data.ministry_competence) parts.push("unités compétentes selon le fichier du ministère de l'Intérieur");
+    if (data.built_at) parts.push(`données préparées le ${day(data.built_at)}`);
+    $("data-date").textContent = `${parts.join(" ; ")}.`;
+  } catch {
+    // the footer is a convenience: the search works without it
+  }
 }
 
 // --- Type-ahead ----------------------------------------------------------------------------------

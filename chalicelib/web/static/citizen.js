@@ -10,7 +10,7 @@ const VIEWS = {
   accueil: { title: "Accueil", show: showHome },
   prevention: { title: "Prévention", show: showPrevention },
   victime: { title: "Victime d'un cambriolage", show: showVictim },
-  otv: { title: "Opération Tranquillité Vacances", show: showOtv },
+  otv: { title: "Opération tranquillité vacances", show: showOtv },
   brigades: { title: "Trouver ma brigade", show: () => {} },
   reglages: { title: "Personnalisation", show: () => {} },
 };

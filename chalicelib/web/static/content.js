@@ -61,6 +61,13 @@ function numberLink(number) {
   );
 }
 
+/** « vérifié le 2 décembre 2026 » from the ISO date the source was last checked. */
+function checkedOn(iso) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso || "")) return "";
+  const when = new Date(`${iso}T12:00:00Z`).toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  return `, vérifié le ${when}`;
+}
+
 function sources(list) {
   if (!list?.length) return null;
   return el(
@@ -76,6 +83,7 @@ function sources(list) {
           {},
           safeLink(source.url) ? el("a", { attrs: { href: source.url, rel: "noopener" } }, source.title) : source.title,
           source.publisher ? ` (${source.publisher})` : "",
+          checkedOn(source.checked),
         ),
       ),
     ),
@@ -184,7 +192,7 @@ async function prefill(event) {
   try {
     const pdf = await api("otv/form", { method: "POST", body: otvBody(form), accept: "application/pdf" });
     download(pdf, "formulaire-otv-pre-rempli.pdf");
-    setStatus(form, "Votre formulaire pré-rempli est téléchargé : imprimez-le, signez-le et apportez-le à votre brigade ou à votre commissariat.", "success");
+    setStatus(form, "Votre formulaire pré-rempli est téléchargé : imprimez-le, signez-le et apportez-le à la brigade ou au commissariat indiqué.", "success");
   } catch (error) {
     showProblem(form, error);
   }
