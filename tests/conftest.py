@@ -85,13 +85,16 @@ def _reset_state() -> None:
 
 @pytest.fixture
 def client(aws: dict[str, str]) -> Iterator[Any]:
-    """Chalice's test client on the real app, stage `local`."""
+    """Chalice's test client on the real app, stage `local`; every answer it receives is checked
+    against the OpenAPI description read strictly (tests/contract.py): an undescribed status,
+    header, media type or field fails the test that received it."""
     from chalice.test import Client
 
     from app import app
+    from tests.contract import checked_client
 
     with Client(app, stage_name="local", project_dir=str(Path(__file__).parent.parent)) as test_client:
-        yield test_client
+        yield checked_client(test_client)
 
 
 @pytest.fixture

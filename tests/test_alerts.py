@@ -350,12 +350,16 @@ def test_a_retry_publishes_only_the_newest_revision(
     assert [e.delivery_status for e in log_entries()] == ["published", "superseded"]
 
 
+def crash(*_: Any, **__: Any) -> Any:
+    raise RuntimeError("the container died between the commit and the delivery")
+
+
 def test_an_alert_left_pending_by_a_crash_is_delivered_by_the_retry(
     client: Any, auth_header: Headers, monkeypatch: pytest.MonkeyPatch, published: Callable[..., Any]
 ) -> None:
     with monkeypatch.context() as patch:
-        patch.setattr(alerts, "_deliver", lambda current, done=None: {"status": "pending"})
-        post(client, auth_header("corg-34"))
+        patch.setattr(alerts, "_deliver", crash)
+        assert post(client, auth_header("corg-34")).status_code == 500
     assert current().delivery_status == "pending"
     assert alerts.retry_deliveries(now=later(minutes=1)) == 1
     assert len(published("34")) == 1 and current().delivery_status == "published"

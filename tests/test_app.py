@@ -84,13 +84,13 @@ def test_an_unexpected_failure_is_a_500_without_internals(client: Any, monkeypat
 def test_an_unreachable_aws_is_a_503(client: Any, monkeypatch: Any) -> None:
     from botocore.exceptions import EndpointConnectionError
 
-    from chalicelib import departements
+    from chalicelib import feed
 
-    def unreachable() -> None:
+    def unreachable(**_: Any) -> None:
         raise EndpointConnectionError(endpoint_url="https://dynamodb.eu-west-3.amazonaws.com")
 
-    monkeypatch.setattr(departements, "listing", unreachable)
-    response = client.http.get("/departments")
+    monkeypatch.setattr(feed, "page", unreachable)
+    response = client.http.get("/feed")
     assert response.status_code == 503
     assert response.json_body["code"] == "service_unavailable"
     assert "amazonaws" not in response.body.decode()

@@ -76,3 +76,36 @@ def test_the_prepared_text_keeps_the_length_of_its_lower_case() -> None:
 def test_redaction_reads_through_invisible_characters() -> None:
     masked = redact("Voiture AB-\u2060123-CD à Sète")
     assert "123" not in masked and "[masqué]" in masked
+
+
+@pytest.mark.parametrize(
+    ("spelt", "rule"),
+    [
+        ("Individu s u s p e c t à Agde", "suspicion"),
+        ("Saisie de d.r.o.g.u.e à Sète", "off_topic"),
+        ("R-O-D-E-U-R signalé", "suspicion"),
+    ],
+)
+def test_a_word_spelt_out_letter_by_letter_is_read_as_the_word(spelt: str, rule: str) -> None:
+    assert rule in rule_ids(spelt)
+
+
+def test_single_letter_words_are_not_glued_to_their_neighbours() -> None:
+    assert text.prepare("Il y a à Sète 3 maisons, secteur A B").shown == "Il y a à Sète 3 maisons, secteur A B"
+    assert text.prepare("s u s p e c t à Agde").shown == "suspect à Agde"
+
+
+@pytest.mark.parametrize(
+    ("typed", "excerpt"),
+    [
+        ("Attention à l’homme en blouson", "Attention à l’homme"),
+        ("Individu sus\u00adpect à Agde", "sus\u00adpect"),
+        ("Individu s u s p e c t à Agde", "s u s p e c t"),
+        ("Individu susp\u0435ct", "susp\u0435ct"),
+        ("Cambriolage chez M.  Dupont", "M.  Dupont"),
+    ],
+)
+def test_an_excerpt_quotes_what_the_operator_typed(typed: str, excerpt: str) -> None:
+    findings = check_alert(text=typed, offence_type="cambriolage_habitation", offence_established=True)
+    assert excerpt in [f.excerpt for f in findings]
+    assert all(f.excerpt is None or f.excerpt in typed for f in findings)

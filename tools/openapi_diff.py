@@ -10,7 +10,8 @@ for client teams (semantic versioning):
   enum value, status, header); a request widened;
 - **patch**: texts only (summary, description, examples).
 
-`python -m tools.openapi_diff` prints the changes between the snapshot and the served description;
+`python -m tools.openapi_diff` prints the changes between the snapshot published on `main` and the
+served description;
 `--write` (what `make openapi` runs) also checks that `info.version` got the bump they need and
 that docs/CHANGELOG-api.md has an entry for it, then writes the snapshot.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,6 +327,23 @@ def served() -> dict[str, Any]:
     return json.loads(json.dumps(document()))
 
 
+def published() -> dict[str, Any] | None:
+    """The snapshot as it is on branch `main` (what client teams have): a branch may rewrite its
+    own unreleased version as often as it likes; without git or main, the file in the work tree."""
+    try:
+        shown = subprocess.run(
+            ["git", "show", f"main:{SNAPSHOT.relative_to(PROJECT_DIR)}"],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        document: dict[str, Any] = json.loads(shown)
+        return document
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return json.loads(SNAPSHOT.read_text()) if SNAPSHOT.exists() else None
+
+
 def render(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
@@ -332,12 +351,12 @@ def render(document: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="check the version bump, then write the snapshot")
-    parser.add_argument("--old", type=Path, default=SNAPSHOT, help="the published description (default: snapshot)")
+    parser.add_argument("--old", type=Path, help="the published description (default: the snapshot on main)")
     args = parser.parse_args(argv)
     new = served()
-    old = json.loads(args.old.read_text()) if args.old.exists() else None
+    old = json.loads(args.old.read_text()) if args.old else published()
     if old is None:
-        print(f"no {args.old}: writing the first snapshot")
+        print("no published snapshot: writing the first one")
     else:
         changes = compare(old, new)
         for change in changes:

@@ -11,13 +11,13 @@ from functools import cache
 from typing import Any
 
 from chalicelib.openapi import paths
-from chalicelib.openapi.build import ERRORS, SCHEMAS, TAGS, error_response
+from chalicelib.openapi.build import ERRORS, NAMED, SCHEMAS, TAGS, error_response
 
 # The contract's version for client teams (semantic): a breaking change (a path, operation, field or
 # enum value removed or narrowed) bumps the major, an addition the minor. `make openapi` compares the
 # served description with docs/openapi.json, says which bump it needs, and writes the new snapshot;
 # docs/CHANGELOG-api.md tells client teams what changed.
-VERSION = "2.6.0"
+VERSION = "2.8.0"
 
 
 @cache
@@ -33,6 +33,7 @@ def document() -> dict[str, Any]:
         **paths.operators(components),
         **paths.pages(),
     }
+    components.update(NAMED)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -47,7 +48,7 @@ def document() -> dict[str, Any]:
         "tags": TAGS,
         "paths": dict(sorted(described.items())),
         "components": {
-            "schemas": components,
+            "schemas": dict(sorted(components.items())),
             "responses": {f"E{status}": error_response(status) for status in ERRORS},
             "securitySchemes": {
                 "bearer": {

@@ -215,7 +215,9 @@ SCHEMAS: dict[str, Schema] = {
     "Channels": obj(
         {},
         {"sns": ref("ChannelOutcome"), "web": ref("ChannelOutcome")},
-        description="Un résultat par canal : `sns` (iOS, Android), `web` (navigateurs).",
+        additionalProperties=ref("ChannelOutcome"),
+        description="Un résultat par canal, à son nom : `sns` (iOS, Android), `web` (navigateurs), "
+        "d'autres canaux à venir.",
     ),
     "Delivery": obj(
         {"status": enum(["published", "failed"]), "channels": ref("Channels")},
@@ -248,7 +250,10 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Subscription": obj({"id": TEXT, "department": ref("DepartmentCode")}, {"subscribed": BOOL}),
-    "Source": obj({"title": TEXT, "publisher": TEXT, "url": HTTPS}),
+    "Source": obj(
+        {"title": TEXT, "publisher": TEXT, "url": HTTPS},
+        {"checked": {"type": "string", "format": "date", "description": "Date de la dernière vérification"}},
+    ),
     "PhoneNumber": obj(
         {
             "number": TEXT,
@@ -267,12 +272,15 @@ ERRORS: dict[int, str] = {
     404: "Ressource inconnue.",
     405: "Méthode non autorisée sur ce chemin : l'en-tête `Allow` liste celles qui le sont.",
     406: "Le document est un PDF : l'en-tête `Accept` doit l'accepter.",
-    409: "Modification concurrente, ou requête de même clé d'idempotence en cours : réessayer.",
+    409: (
+        "Modification concurrente, requête de même clé d'idempotence en cours (réessayer), ou limite "
+        "d'abonnements atteinte (clés de chiffrement déjà utilisées, service de notification complet)."
+    ),
     410: "L'appareil n'est plus joignable : s'abonner à nouveau.",
     413: "Corps de requête trop volumineux.",
     415: "Corps de requête qui n'est pas du JSON.",
     422: "Requête comprise mais refusée (consentement absent, règles de contenu, clé réutilisée).",
-    429: "Trop de tentatives de connexion (en-tête `Retry-After`).",
+    429: "Trop de tentatives de connexion ou d'inscriptions depuis cette adresse (en-tête `Retry-After`).",
     500: "Erreur interne, sans détail : réessayer plus tard.",
     503: "Un service AWS nécessaire est indisponible (en-tête `Retry-After`) : réessayer plus tard.",
 }
@@ -291,14 +299,29 @@ def error_response(status: int) -> dict[str, Any]:
     return response
 
 
+# Answers given a name (`answer(..., name="FeedPage")`): components/schemas, so that generated
+# clients get that model name rather than one made of the operation's (`ListFeedItemsResponse200`).
+NAMED: dict[str, Schema] = {}
+
+
+def named(name: str, schema: Schema) -> Schema:
+    if NAMED.setdefault(name, schema) != schema:
+        raise ValueError(f"two different schemas named {name}")
+    return ref(name)
+
+
 def answer(
     status: int,
     schema: Schema | None,
     media: str = JSON,
     description: str = "Succès",
     headers: dict[str, Any] | None = None,
+    *,
+    name: str | None = None,
 ) -> dict[str, Any]:
     """A success answer: `schema` None means no body (204, 304)."""
+    if name is not None and schema is not None:
+        schema = named(name, schema)
     content = {"content": {media: {"schema": schema}}} if schema is not None else {}
     extra = {"headers": headers} if headers else {}
     return {str(status): {"description": description, **content, **extra}}
@@ -362,10 +385,11 @@ def limit(high: int, default: int) -> dict[str, Any]:
 
 
 def model(dotted: str, components: dict[str, Schema]) -> Schema:
-    """The JSON Schema of the pydantic request model `module:Class` the route validates with; the
-    models it nests go to `components`."""
+    """A reference to the JSON Schema of the pydantic request model `module:Class` the route
+    validates with, put in `components` with the models it nests."""
     module, _, name = dotted.partition(":")
     cls = getattr(import_module(f"chalicelib.{module}"), name)
     schema: Schema = cls.model_json_schema(ref_template="#/components/schemas/{model}")
     components.update(schema.pop("$defs", {}))
-    return schema
+    components[name] = schema  # a named model for generated clients (`AlertBody`)
+    return ref(name)

@@ -108,6 +108,7 @@ def public() -> Paths:
                             )
                         },
                     ),
+                    name="Health",
                 ),
                 id="getHealth",
                 tag="public",
@@ -117,7 +118,11 @@ def public() -> Paths:
         "/departments": {
             "get": op(
                 "Les 101 départements",
-                answer(200, obj({"departments": array(ref("Department"), minItems=101, maxItems=101)})),
+                answer(
+                    200,
+                    obj({"departments": array(ref("Department"), minItems=101, maxItems=101)}),
+                    name="DepartmentList",
+                ),
                 id="listDepartments",
                 tag="public",
                 aws=False,
@@ -126,7 +131,7 @@ def public() -> Paths:
         "/openapi.json": {
             "get": op(
                 "Cette description OpenAPI",
-                answer(200, OPENAPI_DOCUMENT),
+                answer(200, OPENAPI_DOCUMENT, name="OpenApiDocument"),
                 id="getOpenApiDescription",
                 tag="public",
                 aws=False,
@@ -135,7 +140,9 @@ def public() -> Paths:
         "/webpush/public-key": {
             "get": op(
                 "Clé publique VAPID pour abonner le navigateur",
-                answer(200, obj({"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{80,}$"}})),
+                answer(
+                    200, obj({"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{80,}$"}}), name="WebPushKey"
+                ),
                 id="getWebPushPublicKey",
                 tag="subscriptions",
                 errors=(503,),
@@ -145,7 +152,7 @@ def public() -> Paths:
         "/feed": {
             "get": op(
                 "Actualités nationales, les plus récentes d'abord",
-                answer(200, obj({"items": array(ref("FeedItem")), "next_cursor": nullable(TEXT)})),
+                answer(200, obj({"items": array(ref("FeedItem")), "next_cursor": nullable(TEXT)}), name="FeedPage"),
                 id="listFeedItems",
                 tag="public",
                 errors=(400,),
@@ -171,6 +178,7 @@ def content(components: dict[str, Schema]) -> Paths:
                             **page,
                         }
                     ),
+                    name="PreventionAdvice",
                 ),
                 id="getPreventionAdvice",
                 tag="content",
@@ -191,6 +199,7 @@ def content(components: dict[str, Schema]) -> Paths:
                             **page,
                         }
                     ),
+                    name="VictimGuide",
                 ),
                 id="getVictimGuide",
                 tag="content",
@@ -200,7 +209,7 @@ def content(components: dict[str, Schema]) -> Paths:
         "/content/otv": {
             "get": op(
                 "Opération Tranquillité Vacances",
-                answer(200, otv_information(page)),
+                answer(200, otv_information(page), name="OtvInformation"),
                 id="getOtvInformation",
                 tag="content",
                 errors=(404,),
@@ -244,18 +253,26 @@ def subscriptions(components: dict[str, Schema]) -> Paths:
     return {
         "/subscriptions": {
             "post": op(
-                "S'abonner aux alertes d'un département (consentement obligatoire)",
+                "S'abonner aux alertes d'un département (consentement obligatoire). Un jeton ou un "
+                "navigateur déjà inscrit reçoit un nouvel identifiant : l'ancien ne sert plus (404). "
+                "409 : clés de chiffrement déjà utilisées ou service de notification complet ; "
+                "429 : trop d'inscriptions depuis cette adresse dans la minute (en-tête Retry-After)",
                 answer(201, ref("Subscription"), description="Abonné"),
                 id="createSubscription",
                 tag="subscriptions",
-                errors=(422,),
+                errors=(409, 422, 429),
                 body=model("subscriptions:SubscriptionBody", components),
             )
         },
         "/subscriptions/{subscription_id}": {
             "put": op(
-                "Rafraîchir, changer de département ou retirer le consentement",
-                answer(200, obj({"id": TEXT, "department": ref("DepartmentCode"), "subscribed": BOOL})),
+                "Rafraîchir, changer de département ou retirer le consentement (410 : appareil ou "
+                "navigateur devenu injoignable, à réinscrire)",
+                answer(
+                    200,
+                    obj({"id": TEXT, "department": ref("DepartmentCode"), "subscribed": BOOL}),
+                    name="SubscriptionState",
+                ),
                 id="updateSubscription",
                 tag="subscriptions",
                 errors=(404, 410),
@@ -287,7 +304,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/alerts/{department}": {
             "get": op(
                 "Alerte en cours du département",
-                answer(200, obj({"alert": nullable(ref("Alert"))})),
+                answer(200, obj({"alert": nullable(ref("Alert"))}), name="CurrentAlert"),
                 id="getCurrentAlert",
                 tag="alerts",
                 errors=(400,),
@@ -302,6 +319,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
                     obj({"ok": BOOL, "length": COUNT, "findings": array(ref("Finding"))}, {"text": STRING}),
                     description="Constats des règles ; pour une `composition`, le texte composé (`text`) et, pour "
                     "chaque constat, le champ concerné (`field`)",
+                    name="AlertCheck",
                 ),
                 id="checkAlert",
                 tag="operators",
@@ -317,6 +335,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
                     201,
                     obj({"alert": ref("Alert"), "replaced": nullable(TEXT), "delivery": ref("Delivery")}),
                     description="Enregistrée et diffusée (ou à rediffuser : `delivery.status`)",
+                    name="AlertSent",
                     headers={"Idempotent-Replayed": REPLAYED},
                 ),
                 id="sendAlert",
@@ -328,7 +347,9 @@ def alerts(components: dict[str, Schema]) -> Paths:
             ),
             "get": op(
                 "Journal des alertes du département, le plus récent d'abord",
-                answer(200, obj({"department": ref("DepartmentCode"), "entries": array(ref("LogEntry"))})),
+                answer(
+                    200, obj({"department": ref("DepartmentCode"), "entries": array(ref("LogEntry"))}), name="AlertLog"
+                ),
                 id="listAlertLog",
                 tag="operators",
                 errors=(400,),
@@ -339,7 +360,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/corg/alerts/{department}": {
             "delete": op(
                 "Annuler l'alerte en cours (une notification la remplace)",
-                answer(200, obj({"alert": ref("Alert"), "delivery": ref("Delivery")})),
+                answer(200, obj({"alert": ref("Alert"), "delivery": ref("Delivery")}), name="AlertRetracted"),
                 id="retractAlert",
                 tag="operators",
                 errors=(400, 404, 409),
@@ -359,7 +380,7 @@ def alerts(components: dict[str, Schema]) -> Paths:
         "/corg/subscribers": {
             "get": op(
                 "Nombre d'abonnés du département",
-                answer(200, obj({"department": ref("DepartmentCode"), "count": COUNT})),
+                answer(200, obj({"department": ref("DepartmentCode"), "count": COUNT}), name="SubscriberCount"),
                 id="countSubscribers",
                 tag="operators",
                 errors=(400,),
@@ -377,7 +398,7 @@ def brigades() -> Paths:
             "get": op(
                 "Communes par nom tel qu'on le tape (avec code postal, département, région ou arrondissement), "
                 "code postal ou code INSEE",
-                answer(200, obj({"results": array(FOUND_COMMUNE)})),
+                answer(200, obj({"results": array(FOUND_COMMUNE)}), name="CommuneResults"),
                 id="searchCommunes",
                 tag="brigades",
                 errors=(400,),
@@ -401,6 +422,7 @@ def brigades() -> Paths:
                             "nearest": array(ref("NearUnit")),
                         }
                     ),
+                    name="NearestBrigades",
                 ),
                 id="findNearestBrigades",
                 tag="brigades",
@@ -433,7 +455,7 @@ def operators(components: dict[str, Schema]) -> Paths:
         "/auth/login": {
             "post": op(
                 "Connexion d'un opérateur (Cognito)",
-                answer(200, obj({"id_token": token, "expires_in": COUNT, "groups": array(STRING)})),
+                answer(200, obj({"id_token": token, "expires_in": COUNT, "groups": array(STRING)}), name="Session"),
                 id="login",
                 tag="operators",
                 errors=(401, 429),
@@ -480,7 +502,7 @@ def operators(components: dict[str, Schema]) -> Paths:
                     200,
                     obj(
                         {
-                            "source": {"const": "process"},
+                            "source": {"type": "string", "const": "process"},
                             "since": TIME,
                             "until": TIME,
                             "metrics": array(
@@ -492,7 +514,18 @@ def operators(components: dict[str, Schema]) -> Paths:
                                         "mean": NUMBER,
                                         "p95": NUMBER,
                                         "max": NUMBER,
-                                        "by": array(obj({"dimensions": mapping(STRING, "Valeur par dimension")})),
+                                        "by": array(
+                                            obj(
+                                                {"dimensions": mapping(STRING, "Valeur par dimension")},
+                                                {
+                                                    "sum": NUMBER,
+                                                    "count": COUNT,
+                                                    "mean": NUMBER,
+                                                    "p95": NUMBER,
+                                                    "max": NUMBER,
+                                                },
+                                            )
+                                        ),
                                     },
                                 )
                             ),
@@ -523,6 +556,7 @@ def operators(components: dict[str, Schema]) -> Paths:
                         }
                     ),
                     description="Envoyé",
+                    name="PreventionPush",
                 ),
                 id="sendPreventionPush",
                 tag="operators",
@@ -586,6 +620,10 @@ def otv_information(page: dict[str, Schema]) -> Schema:
                                 "latest_days_before": {**COUNT, "description": "Inscription au plus tard (jours)"},
                                 "min_absence_days": {**COUNT, "description": "Absence minimale (jours)"},
                                 "max_absence_months": {**COUNT, "description": "Absence maximale (mois)"},
+                            },
+                            {
+                                "home_types": array(enum(["maison", "appartement", "commerce"])),
+                                "residences": array(enum(["principale", "secondaire"])),
                             },
                             description="Les limites de dates que POST /otv/form applique dans cette zone",
                         ),

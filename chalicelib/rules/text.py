@@ -7,7 +7,8 @@
 - NFKC folds compatibility forms (full-width letters, ligatures ﬁ, superscripts);
 - letters of another alphabet that look like Latin ones (Cyrillic « е », « о », Greek « Ο »…) are
   read as the Latin letter they imitate; the foreign-script rule refuses the text all the same;
-- typographic apostrophes, dashes and spaces become their plain form; « œ », « æ » are spelt out.
+- typographic apostrophes, dashes and spaces become their plain form; « œ », « æ » are spelt out;
+- a word spelt out letter by letter (« s u s p e c t », « d.r.o.g.u.e ») is read as the word.
 
 Accents are KEPT: the rules' words carry their accents and an accented letter of a rule also
 matches the bare letter (operators who type without accents), never the reverse, so « incendie »
@@ -48,6 +49,10 @@ _PLAIN = str.maketrans(
 _EMOJI_JOINERS = frozenset("\u200d")  # zero-width joiner inside an emoji sequence (👨‍👩‍👧)
 _TAGS = range(0xE0020, 0xE0080)  # tag characters of subdivision flags (🏴 + tags)
 _SPACES = re.compile(r"\s+")
+_PIECES = re.compile(r"[^\W\d_]+|.", re.DOTALL)
+_SEPARATORS = frozenset(" .-_*/")
+_MAYBE_SPELT_OUT = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*/]){3}[^\W\d_]")
+_SINGLE_WORDS = frozenset("àaAÀyY")  # single letters that are words of their own
 _NOT_LATIN_LETTER = regex.compile(r"[^\P{L}\p{Latin}]")
 
 
@@ -78,10 +83,11 @@ def foreign_letters(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Prepared:
-    """`shown`: what the rules read, in its original case (excerpts are quoted from it);
-    `lower`: the same, lower-cased, character for character."""
+    """`shown`: what the rules read, in its original case; `lower`: the same, lower-cased,
+    character for character; `source`: the text as stored (NFC, trimmed), which `quote` cites."""
 
     shown: str
+    source: str = ""
 
     @cached_property
     def lower(self) -> str:
@@ -90,12 +96,78 @@ class Prepared:
             return lowered
         return "".join(c if len(c.lower()) != 1 else c.lower() for c in self.shown)
 
+    def quote(self, start: int, end: int) -> str:
+        """The characters of `source` that `shown[start:end]` was read from, so the operator sees
+        what was typed (« quelqu’un », « sus­pect »); `shown`'s if they cannot be told apart."""
+        read, origin = self._origin
+        if read != self.shown or not start < end <= len(origin):
+            return self.shown[start:end]
+        return self.source[origin[start] : origin[end - 1] + 1]
+
+    @cached_property
+    def _origin(self) -> tuple[str, list[int]]:
+        """`shown` computed again character by character, with the index in `source` of each."""
+        chars: list[str] = []
+        origin: list[int] = []
+        for index, ch in enumerate(self.source):
+            if unicodedata.category(ch) == "Cf":
+                continue
+            read = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", ch).translate(_CONFUSABLES))
+            for c in read.translate(_PLAIN):
+                if c.isspace():
+                    if chars and chars[-1] == " ":
+                        continue
+                    c = " "
+                chars.append(c)
+                origin.append(index)
+        text = "".join(chars)
+        dropped = _spelt_out_separators(text)
+        if dropped:
+            kept = [i for i in range(len(text)) if i not in dropped]
+            text, origin = "".join(text[i] for i in kept), [origin[i] for i in kept]
+        return text, origin
+
 
 def prepare(text: str) -> Prepared:
-    text = "".join(ch for ch in normalize_text(text) if unicodedata.category(ch) != "Cf")
+    source = normalize_text(text)
+    text = "".join(ch for ch in source if unicodedata.category(ch) != "Cf")
     text = unicodedata.normalize("NFKC", text).translate(_CONFUSABLES)
     text = unicodedata.normalize("NFC", text).translate(_PLAIN)
-    return Prepared(_SPACES.sub(" ", text))
+    text = _SPACES.sub(" ", text)
+    dropped = _spelt_out_separators(text)
+    if dropped:
+        text = "".join(c for i, c in enumerate(text) if i not in dropped)
+    return Prepared(text, source)
+
+
+def _spelt_out_separators(text: str) -> set[int]:
+    """Positions of the separators inside words spelt out letter by letter (« s u s p e c t »:
+    four or more single letters, each followed by the same separator), found in one pass."""
+    if not _MAYBE_SPELT_OUT.search(text):
+        return set()
+    pieces = [(found.start(), found.group(0)) for found in _PIECES.finditer(text)]
+    dropped: set[int] = set()
+    index = 0
+    while index < len(pieces):
+        end = index
+        while (
+            end + 2 < len(pieces)
+            and len(pieces[end][1]) == 1
+            and pieces[end][1].isalpha()
+            and pieces[end + 1][1] in _SEPARATORS
+            and pieces[end + 1][1] == pieces[index + 1][1]
+            and len(pieces[end + 2][1]) == 1
+            and pieces[end + 2][1].isalpha()
+        ):
+            end += 2
+        if end > index and pieces[end][1] in _SINGLE_WORDS:  # « s u s p e c t à Agde »
+            end -= 2
+        if end - index >= 6:  # at least four letters
+            dropped.update(position for position, _ in pieces[index + 1 : end : 2])
+            index = end + 1
+        else:
+            index += 1
+    return dropped
 
 
 def _pictographic(before: str, after: str) -> bool:
