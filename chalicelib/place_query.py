@@ -85,10 +85,12 @@ REGIONS: dict[str, tuple[str, ...]] = {
 _ANNOUNCE_DEPARTMENT = frozenset({"dept", "dep", "dpt", "departement", "departements"})
 _ANNOUNCE_ARRONDISSEMENT = frozenset({"arr", "arrt", "arrdt", "ardt", "arrond", "arrondissement", "ar"})
 _ANNOUNCING = _ANNOUNCE_DEPARTMENT | _ANNOUNCE_ARRONDISSEMENT | {"france", "cedex"}
+_CONNECTORS = frozenset({"de", "du", "des", "d", "en", "a", "au", "aux", "dans", "l", "la", "le", "les", "sur"})
 _SUFFIXES = frozenset({"e", "eme", "em", "er", "ere", "re", "ieme", "me"})
 _ORDINAL = re.compile(r"(\d{1,2}|[ivx]{1,5})(e|eme|em|er|ere|re|ier|iere|ieme|me)")
 _ROMAN = {"i": 1, "v": 5, "x": 10}
 _POSTAL = re.compile(r"\d{5}")
+_POSTAL_START = re.compile(r"\d{3,4}")
 _NUMBER = re.compile(r"\d{1,3}|2[ab]")
 MAX_PHRASE = 6  # words of the longest area name (`provence alpes cote d azur`)
 
@@ -100,7 +102,7 @@ class Hint:
     text: str  # as typed (folded), for the answer that says it was ignored
     departments: frozenset[str] = frozenset()  # a département number or name
     region: frozenset[str] = frozenset()  # a region or territory name
-    postal_code: str | None = None
+    postal_code: str | None = None  # 5 digits, or the first 3 or 4 of a postal code
     arrondissement: int | None = None
     worded: bool = False  # made of words that could also belong to a name
 
@@ -144,6 +146,8 @@ def parse(text: str) -> Query:
         if area is not None:
             hints.append(area)
             words = words[:-size]
+            while len(words) > 1 and words[-1] in _CONNECTORS:  # `saint-pierre de la réunion`
+                words = words[:-1]
             continue
         if words[-1] in _ANNOUNCING:
             arrondissement_next = words[-1] in _ANNOUNCE_ARRONDISSEMENT
@@ -176,8 +180,8 @@ def _area_at_end(words: list[str]) -> tuple[Hint | None, int]:
 
 def _code_hint(word: str, *, arrondissement_only: bool) -> Hint | None:
     """A postal code, a département number (also an arrondissement when ≤ 20), an ordinal."""
-    if _POSTAL.fullmatch(word):
-        return Hint(word, postal_code=word)
+    if _POSTAL.fullmatch(word) or (_POSTAL_START.fullmatch(word) and len(word) == 4):
+        return Hint(word, postal_code=word)  # a postal code, or its start typed so far (`toulon 830`)
     ordinal = _ORDINAL.fullmatch(word)
     if ordinal:
         number = _number(ordinal.group(1))
@@ -190,7 +194,7 @@ def _code_hint(word: str, *, arrondissement_only: bool) -> Hint | None:
     if arrondissement_only:
         return Hint(word, arrondissement=arrondissement) if arrondissement else None
     if department is None and arrondissement is None:
-        return None
+        return Hint(word, postal_code=word) if _POSTAL_START.fullmatch(word) else None
     return Hint(word, departments=department or frozenset(), arrondissement=arrondissement)
 
 

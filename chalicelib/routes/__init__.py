@@ -158,10 +158,11 @@ class ApiBlueprint(Blueprint):
         return self.current_request.headers.get(name.lower())
 
     def client_address(self) -> str:
-        """Who is calling, for login throttling: the source IP API Gateway saw (locally, the socket's
-        peer, which `tools/run_local.py` passes on)."""
-        context = self.current_request.context or {}
-        return str((context.get("identity") or {}).get("sourceIp") or "unknown")
+        """The caller's address as API Gateway saw it (`sourceIp`: the TCP peer, not a header a
+        client could write); the local server puts its socket peer there."""
+        context: Any = self.current_request.context or {}
+        identity = context.get("identity") or {}
+        return str(identity.get("sourceIp") or "unknown")
 
     def operator(self) -> Any:
         """The authenticated operator of this request (401 otherwise)."""

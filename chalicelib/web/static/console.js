@@ -1,6 +1,8 @@
 // The CORG / OPP console: login, compose and send a département's alert, correct or retract it,
 // read the log; for the OPP, publish the national feed and prevention pushes.
 import { api, departments } from "./api.js";
+import { loadAdviceEditor, setupAdviceEditor } from "./advice.js";
+import { composerDepartmentChanged, reloadAdvice, setupComposer } from "./composer.js";
 import { enterAccounts, initAccounts } from "./console-accounts.js";
 import { call, currentSession, initAuth } from "./console-auth.js";
 import { clearProblem, countChars, dateElement, debounce, el, setStatus, showProblem } from "./ui.js";
@@ -62,7 +64,7 @@ async function enter() {
     select.value = allowed.includes("34") ? "34" : allowed[0];
     await showDepartment();
   }
-  if (isOpp()) await refreshFeed();
+  if (isOpp()) await Promise.all([refreshFeed(), loadAdviceEditor()]);
   await enterAccounts();
   // Once everything is loaded, start from the top of the console (unless the person moved on).
   if (!document.activeElement || document.activeElement === document.body || $("login-view").contains(document.activeElement)) {
@@ -232,7 +234,7 @@ async function showDepartment() {
   clearProblem($("compose-form"));
   updatePreview();
   if (countChars($("compose-text").value)) scheduleCheck();
-  await Promise.all([showCurrent(), showLog()]);
+  await Promise.all([showCurrent(), showLog(), composerDepartmentChanged()]);
 }
 
 async function showCurrent() {
@@ -470,6 +472,15 @@ function confirmDialog({ title, message, quote, action, danger = false }) {
 
 function start() {
   initAccounts({ call, confirm: confirmDialog, session: currentSession, departmentNames: () => names });
+  setupComposer({
+    call,
+    department,
+    departmentName: () => names[department()] || department(),
+    confirm: confirmDialog,
+    audienceSentence,
+    refresh: () => Promise.all([showCurrent(), showLog()]),
+  });
+  setupAdviceEditor({ call, onSaved: () => (corgDepartments().length || isAdmin() ? reloadAdvice() : null) });
   $("department").addEventListener("change", showDepartment);
   const compose = $("compose-form");
   compose.addEventListener("submit", submitAlert);
