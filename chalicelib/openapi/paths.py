@@ -501,7 +501,15 @@ def operators(components: dict[str, Schema]) -> Paths:
                 "Nouveaux jetons (15 min) à partir du jeton de rafraîchissement",
                 answer(
                     200,
-                    obj({"id_token": token, "access_token": token, "expires_in": COUNT, "groups": array(STRING)}),
+                    obj(
+                        {
+                            "id_token": token,
+                            "access_token": token,
+                            "expires_in": COUNT,
+                            "groups": array(STRING),
+                            "username": TEXT,
+                        }
+                    ),
                     name="RefreshedSession",
                 ),
                 id="refreshTokens",
