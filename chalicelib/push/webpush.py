@@ -134,7 +134,12 @@ def _audience(department: str | None) -> Iterator[tuple[Target, ...]]:
     chunk: list[Target] = []
     size = 0
     for code in departements.CODES if department is None else (department,):
-        for item in Subscription.by_audience.query(f"{code}#web", page_size=BATCH_SUBSCRIPTIONS):
+        # only the two attributes sending needs: PynamoDB then builds no dates nor the rest
+        # (≈ 0.2 ms saved per browser on a national push; docs/capacity.md)
+        pages = Subscription.by_audience.query(
+            f"{code}#web", page_size=BATCH_SUBSCRIPTIONS, attributes_to_get=["id", "web_push"]
+        )
+        for item in pages:
             if not item.web_push:
                 continue
             keys = item.web_push["keys"]
