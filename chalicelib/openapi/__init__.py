@@ -17,7 +17,7 @@ from chalicelib.openapi.build import ERRORS, NAMED, SCHEMAS, TAGS, error_respons
 # enum value removed or narrowed) bumps the major, an addition the minor. `make openapi` compares the
 # served description with docs/openapi.json, says which bump it needs, and writes the new snapshot;
 # docs/CHANGELOG-api.md tells client teams what changed.
-VERSION = "2.7.0"
+VERSION = "2.8.0"
 
 
 @cache
