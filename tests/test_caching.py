@@ -102,3 +102,84 @@ def test_the_description_declares_the_validators_of_every_cached_read() -> None:
         assert {"If-None-Match"} <= {p["name"] for p in operation["parameters"]}, route
         assert "content" not in operation["responses"]["304"], route
         assert {"ETag", "Cache-Control"} <= set(operation["responses"]["200"]["headers"]), route
+
+
+# --- The CDN in front of the API (infra/resources.yaml) ------------------------------------------
+
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # AWS managed policies
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    import yaml
+
+    from tools.package import template_only
+
+    built = template_only("dev", tmp_path_factory.mktemp("sam") / "dev")
+    return dict(yaml.safe_load(built.read_text()))
+
+
+def behaviour_for(distribution: dict[str, Any], route: str) -> dict[str, Any]:
+    """The behaviour CloudFront picks for a path: the first pattern that matches, else the default."""
+    import fnmatch
+
+    path = re.sub(r"\{[^}]+\}", "x", route)
+    for behaviour in distribution["CacheBehaviors"]:
+        if fnmatch.fnmatchcase(path, behaviour["PathPattern"]):
+            return dict(behaviour)
+    return dict(distribution["DefaultCacheBehavior"])
+
+
+def cache_key(template: dict[str, Any], behaviour: dict[str, Any]) -> dict[str, Any] | None:
+    """The cache policy's key parameters (None: caching disabled)."""
+    policy = behaviour["CachePolicyId"]
+    if policy == CACHING_DISABLED:
+        return None
+    config = template["Resources"][policy["Ref"]]["Properties"]["CachePolicyConfig"]
+    return dict(config["ParametersInCacheKeyAndForwardedToOrigin"])
+
+
+def test_the_cdn_caches_each_listed_read_keyed_on_its_query_parameters_only(template: dict[str, Any]) -> None:
+    distribution = template["Resources"]["Cdn"]["Properties"]["DistributionConfig"]
+    paths = document()["paths"]
+    for route in caching.POLICIES:
+        key = cache_key(template, behaviour_for(distribution, route))
+        assert key is not None, route
+        declared = {p["name"] for p in paths[route]["get"].get("parameters", []) if p["in"] == "query"}
+        strings = key["QueryStringsConfig"]
+        assert set(strings.get("QueryStrings", [])) == declared, route
+        assert strings["QueryStringBehavior"] == ("whitelist" if declared else "none"), route
+        assert key["HeadersConfig"] == {"HeaderBehavior": "none"} and key["CookiesConfig"]["CookieBehavior"] == "none"
+        assert key["EnableAcceptEncodingGzip"] and key["EnableAcceptEncodingBrotli"], route
+
+
+def test_the_cdn_never_caches_operators_positions_or_any_other_route(template: dict[str, Any]) -> None:
+    from app import app
+
+    distribution = template["Resources"]["Cdn"]["Properties"]["DistributionConfig"]
+    assert cache_key(template, distribution["DefaultCacheBehavior"]) is None
+    assert distribution["DefaultCacheBehavior"]["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+    pages = ("/", "/console", "/sw.js", "/static/{name}")  # their own no-cache and ETags
+    for route, methods in app.routes.items():
+        behaviour = behaviour_for(distribution, route)
+        if route.startswith(caching.NEVER_CACHED) or (route not in caching.POLICIES and route not in pages):
+            assert cache_key(template, behaviour) is None, route
+            assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST, route  # Authorization passes
+        assert behaviour["Compress"] is True, route
+        assert set(methods) <= set(behaviour["AllowedMethods"]), route
+    for policy in (r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFront::CachePolicy"):
+        headers = policy["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]
+        assert "Authorization" not in json.dumps(headers)
+
+
+def test_the_cdn_keeps_nothing_longer_than_the_api_says_and_shields_the_origin(template: dict[str, Any]) -> None:
+    distribution = template["Resources"]["Cdn"]["Properties"]["DistributionConfig"]
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::CloudFront::CachePolicy":
+            config = resource["Properties"]["CachePolicyConfig"]
+            assert config["MinTTL"] == config["DefaultTTL"] == 0  # no Cache-Control: not kept
+    (origin,) = distribution["Origins"]
+    assert origin["OriginPath"] == "/api" and origin["OriginShield"]["Enabled"] is True
+    api = template["Resources"]["RestAPI"]["Properties"]
+    assert api["MinimumCompressionSize"] == 1024 and api["EndpointConfiguration"] == "REGIONAL"
