@@ -1,14 +1,21 @@
 """Communes by what a person types: the name part and hints of `place_query`, matched on the name
 indexes of `names`, ranked by one score that blends how well the name matched with population.
 
-Score, in powers of ten of population (so 1.0 is worth a commune ten times bigger):
-`quality + log10(population) + hints`, where quality is 3 for the exact name (less 0.25 for each
-more populous homonym: the biggest namesakes first, without hiding the big communes whose name
-starts the same), 2 for the name without its small words, 1 for a prefix of whole words, 0.6 for a
-prefix, 0.4 / 0.1 for one typo (whole / prefix), 0 / -0.3 for two, 0.3 / -0.2 / -0.5 for the same
-sound (whole / prefix / one typo), 1.5 less for a former commune's name. A hint the candidate
-agrees with (postal code, département, region, arrondissement) adds 2; a hint no candidate agrees
-with is ignored and the answer says so.
+Order of the answers:
+1. communes that agree with the hints typed (postal code, département, region, arrondissement),
+   when their name matched well enough; a hint no commune of that name agrees with is ignored and
+   the answer says so (`ignored_hints`);
+2. the commune whose whole name was typed (its biggest namesake, if several);
+3. then the score, in powers of ten of population (1.0 is worth a commune ten times bigger):
+   `quality + log10(population + 1)`. Quality: 3 for the whole name (0.5 less for each bigger
+   namesake, never below a prefix), 2 for the name with small words left out, 1 for a prefix of
+   whole words, 0.6 for a prefix, 0.4 / 0.1 for one typo (whole name / start), 0 / -0.3 for two,
+   0.2 for a name followed by more words, 0.6 / -0.3 / -0.5 / -0.8 for the same sound (whole,
+   start, one sound off, its start) less 0.15 per letter of spelling apart; 1.5 less under a
+   former commune's name.
+
+Typos and sounds are only looked for when no commune of 30,000 people or more already has the
+name or starts with it, and short text (under 6 letters) that starts names is taken as typed right.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ QUALITY = {TYPO: 0.4, TYPO_PREFIX: 0.1, FUZZY: 0.0, FUZZY_PREFIX: -0.3}
 SOUND = {EXACT: 0.6, PREFIX: -0.3, TYPO: -0.5, TYPO_PREFIX: -0.8}
 SPELLING, MAX_SPELLING = 0.15, 4  # a sound-alike loses this much for each edit between spellings
 FORMER = 1.5
+SHORTER_NAME, SHORTER_NAME_LETTERS = 0.2, 4  # a whole name typed with words after it (`berck sur mer`)
+HINTED_QUALITY = -0.6  # a hint puts first the names matched at least this well (not a sound one typo away)
 ARRONDISSEMENT_EDGE = 0.01  # an arrondissement named by a hint goes just before its city
 TYPED_RIGHT_LETTERS = 6  # shorter text that starts names as typed is not read as misspelt
 SOUND_LETTERS = 3
@@ -41,8 +50,7 @@ BIG_COMMUNE = math.log10(30_000)  # a name typed as such by a commune this big n
 PER_TIER = 12  # candidates taken from each tier before ranking (≥ any page the API serves)
 _ARRONDISSEMENT = re.compile(r" (\d+)(?:er|e) arrondissement$")
 
-KIND = {EXACT: "name", PREFIX: "prefix", TYPO: "corrected", TYPO_PREFIX: "corrected", FUZZY: "corrected"}
-KIND[FUZZY_PREFIX] = "corrected"
+KIND = {EXACT: "name", PREFIX: "prefix"} | dict.fromkeys((TYPO, TYPO_PREFIX, FUZZY, FUZZY_PREFIX), "corrected")
 
 
 @dataclass
@@ -64,7 +72,6 @@ class _Candidate:
     quality: float
     kind: str
     hints: dict[str, str] = field(default_factory=dict)  # hint as typed → how it agreed
-    whole: bool = False  # found for the whole query read as a name (`villeneuve sur lot`)
 
 
 class CommuneSearch:
@@ -83,8 +90,7 @@ class CommuneSearch:
     ):
         self.department, self.postal_codes, self.population = department, postal_codes, population
         count = len(names_of)
-        self.entries: list[tuple[int, str | None]] = [(i, None) for i in range(count)]
-        self.entries += [(commune, name) for name, commune in former]
+        self.entries = Entries(count, [(commune, name) for name, commune in former])
         current_keys = names.name_keys(names_of)
         former_keys = names.name_keys([name for name, _ in former])
         self.entry_keys = current_keys + former_keys
@@ -123,14 +129,14 @@ class CommuneSearch:
         candidates: dict[int, _Candidate] = {}
         if query.whole:  # `villeneuve sur lot` is a name, not `villeneuve sur` in the Lot
             candidates = self._candidates(query.whole, (), per_tier, base, tolerant=False)
-            if any(c.kind == "name" for c in candidates.values()):
+            if any(c.kind in ("name", "prefix") for c in candidates.values()):  # it names or starts one
                 hints = ()
             else:
                 candidates = {}
         if hints or not candidates:
             candidates = self._candidates(query.name or query.whole, hints, per_tier, base)
         ranked = sorted(candidates.values(), key=self._rank)
-        used = {hint for candidate in candidates.values() for hint in candidate.hints}
+        used = {hint for c in candidates.values() if c.quality >= HINTED_QUALITY for hint in c.hints}
         ignored = tuple(h.text for h in hints if h.text not in used)
         return [Found(c.commune, c.matched_name, _kinds(c), ignored, round(self._score(c), 3)) for c in ranked[:limit]]
 
@@ -138,11 +144,13 @@ class CommuneSearch:
         return candidate.quality + self.weight[candidate.commune]
 
     def _rank(self, candidate: _Candidate) -> tuple[int, bool, float, bool, int]:
-        """Hints agreed with first (a hint filters), then the exact name typed (the commune named
-        so, unless a homonym is bigger), then the score."""
+        """Hints agreed with first (a hint filters, unless the name itself is only faintly like what
+        was typed), then the exact name typed (the commune named so, unless a homonym is bigger),
+        then the score."""
         first = candidate.quality >= EXACT_NAME and candidate.matched_name is None
+        agreed = len(candidate.hints) if candidate.quality >= HINTED_QUALITY else 0
         score = self._score(candidate)
-        return (-len(candidate.hints), not first, -score, candidate.matched_name is not None, candidate.commune)
+        return (-agreed, not first, -score, candidate.matched_name is not None, candidate.commune)
 
     def _candidates(
         self, name: str, hints: Sequence[Hint], per_tier: int, base: Scope, *, tolerant: bool = True
@@ -189,15 +197,33 @@ class CommuneSearch:
             commune, former = self.entries[index.targets[position]]
             quality = self._quality(tier, main, index.keys[position])
             self._keep(found, _Candidate(commune, former, quality - FORMER * (former is not None), KIND[tier]))
+        if not hits and tolerant:
+            self._match_shorter_name(index, main, found)
         answered = self._best_weight(index, hits)
         if not exact and answered < BIG_COMMUNE and names.letters(typed) >= SOUND_LETTERS:
-            loose = edits > 0 and not any(tier in (EXACT, PREFIX) for _, tier in hits)
+            loose = edits > 0 and not any(tier in (EXACT, PREFIX, TYPO) for _, tier in hits)
             self._match_sound(scope.sound, keys, found, per_tier, loose=loose)
 
     def _best_weight(self, index: names.NameIndex, hits: list[tuple[int, int]]) -> float:
         """The weight of the biggest commune whose whole name, or start, was typed (give or take a typo)."""
         entries, weight, targets = self.entries, self.weight, index.targets
         return max((weight[entries[targets[p]][0]] for p, tier in hits if tier <= TYPO), default=-1.0)
+
+    def _match_shorter_name(self, index: names.NameIndex, typed: str, found: dict[int, _Candidate]) -> None:
+        """A name followed by more words (`berck sur mer`: the commune is named Berck): the longest
+        run of first words that is a whole name."""
+        words = typed.split()
+        for count in range(len(words) - 1, 0, -1):
+            start = " ".join(words[:count])
+            if names.letters(start) < SHORTER_NAME_LETTERS:
+                return
+            exact = [p for p, tier in index.tiers([start], PER_TIER, set()) if tier == EXACT]
+            for position in exact:
+                commune, former = self.entries[index.targets[position]]
+                quality = SHORTER_NAME - FORMER * (former is not None)
+                self._keep(found, _Candidate(commune, former, quality, "corrected"))
+            if exact:
+                return
 
     @staticmethod
     def _quality(tier: int, typed: str, key: str) -> float:
@@ -220,17 +246,18 @@ class CommuneSearch:
         hits = sound.tiers(heard, per_tier, seen)
         if loose and len(heard[0]) >= 5 and self._best_weight(sound, hits) < BIG_COMMUNE:
             hits += sound.typos(heard[0], per_tier, seen)
-        significant = names.significant(typed)
+        significant, words, edits = names.significant(typed), typed.split(), names.allowed_edits(typed)
         for position, tier in hits:
             entry = sound.targets[position]
             commune, former = self.entries[entry]
             key = self.entry_keys[entry]
-            if names.significant(key) == significant:
+            if names.significant(key) == significant and _left_out(words, key.split()):
                 quality, kind = WITHOUT_SMALL_WORDS, "name"
             else:
                 written = key if tier != PREFIX else key[: len(typed)]
                 spelling = min(Levenshtein.distance(typed, written, score_cutoff=MAX_SPELLING), MAX_SPELLING)
-                quality, kind = SOUND[tier] - SPELLING * spelling, "phonetic"
+                quality = SOUND[tier] - SPELLING * spelling
+                kind = "corrected" if spelling <= edits else "phonetic"
             self._keep(found, _Candidate(commune, former, quality - FORMER * (former is not None), kind))
 
     @staticmethod
@@ -349,6 +376,20 @@ class CommuneSearch:
         return found
 
 
+class Entries:
+    """`(commune, former name or None)` of each name the indexes hold: the current names first, one
+    per commune in row order (nothing stored for them), then the former names."""
+
+    def __init__(self, count: int, former: list[tuple[int, str]]):
+        self.count, self.former = count, former
+
+    def __len__(self) -> int:
+        return self.count + len(self.former)
+
+    def __getitem__(self, entry: int) -> tuple[int, str | None]:
+        return (entry, None) if entry < self.count else self.former[entry - self.count]
+
+
 @dataclass(frozen=True)
 class Scope:
     """A name index, its phonetic twin, the communes they cover (empty: all)."""
@@ -356,6 +397,12 @@ class Scope:
     plain: names.NameIndex
     sound: names.NameIndex
     communes: frozenset[int] = frozenset()
+
+
+def _left_out(typed: list[str], name: list[str]) -> bool:
+    """Whether the words typed are the name's, some left out (`aix provence`: `aix en provence`)."""
+    remaining = iter(name)
+    return all(word in remaining for word in typed)
 
 
 def _kinds(candidate: _Candidate) -> tuple[str, ...]:

@@ -85,6 +85,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
 _ANNOUNCE_DEPARTMENT = frozenset({"dept", "dep", "dpt", "departement", "departements"})
 _ANNOUNCE_ARRONDISSEMENT = frozenset({"arr", "arrt", "arrdt", "ardt", "arrond", "arrondissement", "ar"})
 _ANNOUNCING = _ANNOUNCE_DEPARTMENT | _ANNOUNCE_ARRONDISSEMENT | {"france", "cedex"}
+_CONNECTORS = frozenset({"de", "du", "des", "d", "en", "a", "au", "aux", "dans", "l", "la", "le", "les", "sur"})
 _SUFFIXES = frozenset({"e", "eme", "em", "er", "ere", "re", "ieme", "me"})
 _ORDINAL = re.compile(r"(\d{1,2}|[ivx]{1,5})(e|eme|em|er|ere|re|ier|iere|ieme|me)")
 _ROMAN = {"i": 1, "v": 5, "x": 10}
@@ -144,6 +145,8 @@ def parse(text: str) -> Query:
         if area is not None:
             hints.append(area)
             words = words[:-size]
+            while len(words) > 1 and words[-1] in _CONNECTORS:  # `saint-pierre de la réunion`
+                words = words[:-1]
             continue
         if words[-1] in _ANNOUNCING:
             arrondissement_next = words[-1] in _ANNOUNCE_ARRONDISSEMENT

@@ -168,7 +168,8 @@ def test_an_unknown_brigade_is_a_404_problem(client: Any) -> None:
 def test_importing_the_app_loads_no_brigade_data_nor_geodesy() -> None:
     probe = (
         "import sys, app; "
-        "loaded = [m for m in ('chalicelib.brigades', 'chalicelib.names', 'geographiclib', 'rapidfuzz') "
+        "loaded = [m for m in ('chalicelib.brigades', 'chalicelib.names', 'chalicelib.commune_search', "
+        "'chalicelib.place_query', 'geographiclib', 'rapidfuzz') "
         "if m in sys.modules]; print(','.join(loaded))"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT, capture_output=True, text=True)

@@ -32,6 +32,10 @@ COMMUNES = [
     ("Paris 1er Arrondissement", "75101", "75", "75001", 16_000, "75056"),
     ("L'Aigle", "61214", "61", "61300", 8_000, ""),
     ("Neuilly-sur-Seine", "92051", "92", "92200", 60_000, ""),
+    ("Berck", "62108", "62", "62600", 14_000, ""),
+    ("Aix-en-Provence", "13001", "13", "13090", 145_000, ""),
+    ("Saint-Denis", "97411", "974", "97400", 153_000, ""),
+    ("Saint-Denis", "93066", "93", "93200", 113_000, ""),
 ]
 FORMER = [("Boulogne", 9), ("Montreuil-Juigné", 12)]  # (former name, current commune)
 
@@ -118,6 +122,25 @@ def test_address_habits_and_glued_articles(search: CommuneSearch) -> None:
     assert named(search, "neuilly s/ seine")[0] == "Neuilly-sur-Seine (92)"
     assert answers(search, "laigle")[0].match == ("name",)
     assert named(search, "laigle")[0] == "L'Aigle (61)"
+
+
+def test_a_name_followed_by_more_words_or_without_its_small_words(search: CommuneSearch) -> None:
+    assert (named(search, "berck sur mer")[0], answers(search, "berck sur mer")[0].match) == (
+        "Berck (62)",
+        ("corrected",),
+    )
+    assert (named(search, "aix provence")[0], answers(search, "aix provence")[0].match) == (
+        "Aix-en-Provence (13)",
+        ("name",),
+    )
+
+
+def test_a_territory_hint_picks_the_namesake_there(search: CommuneSearch) -> None:
+    assert named(search, "saint denis")[:2] == ["Saint-Denis (974)", "Saint-Denis (93)"]
+    for typed in ("saint-denis 93", "saint denis (93200)", "saint denis seine saint denis", "st denis ile de france"):
+        assert named(search, typed)[0] == "Saint-Denis (93)", typed
+    for typed in ("saint-denis de la réunion", "saint denis reunion", "st denis 974"):
+        assert named(search, typed)[0] == "Saint-Denis (974)", typed
 
 
 def test_a_query_matching_nothing_gives_nothing(search: CommuneSearch) -> None:

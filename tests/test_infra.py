@@ -259,6 +259,62 @@ def test_every_function_and_the_api_stage_are_traced_by_x_ray(template: dict[str
     assert template["Resources"]["RestAPI"]["Properties"]["TracingEnabled"] is True
 
 
+def _dashboard(template: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard's JSON with the stack's substitutions replaced by their names."""
+    import re
+
+    (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
+    assert sub(dashboard["Properties"]["DashboardName"]) == "${ResourcePrefix}-operations"
+    body = sub(dashboard["Properties"]["DashboardBody"])
+    return dict(json.loads(re.sub(r"\$\{([\w.:]+)\}", r"<\1>", body)))
+
+
+def test_the_dashboard_shows_the_product_metrics_the_code_writes_and_the_aws_ones(template: dict[str, Any]) -> None:
+    from chalicelib.observability import METRICS, NAMESPACE
+
+    widgets = _dashboard(template)["widgets"]
+    metrics = [m for w in widgets for m in w["properties"]["metrics"]]
+    ours = {m[1] for m in metrics if m[0] == NAMESPACE}
+    assert ours <= set(METRICS)
+    assert {"AlertsSent", "AlertsRefused", "AlertsRetracted", "WebPushSent", "WebPushFailed", "HandoverLatency"} <= ours
+    assert all(m[2:4] == ["service", "<ResourcePrefix>"] for m in metrics if m[0] == NAMESPACE)
+    watched = {(m[0], m[1]) for m in metrics}
+    assert {
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("AWS/ApiGateway", "5XXError"),
+        ("AWS/ApiGateway", "Latency"),
+        ("AWS/Lambda", "Throttles"),
+        ("AWS/SNS", "NumberOfNotificationsFailed"),
+    } <= watched
+    latency = [m for m in metrics if m[1] == "Latency"]
+    assert {m[-1]["stat"] for m in latency} == {"p95"} and ("POST", "/corg/alerts") in {(m[7], m[9]) for m in latency}
+    logical = set(template["Resources"]) | {"ResourcePrefix", "AWS::Region"}
+    names = {n.split(".")[0] for n in __import__("re").findall(r"<([\w.:]+)>", json.dumps(widgets))}
+    assert names <= logical, "the dashboard names resources the stack does not have"
+
+
+def test_alarms_watch_refusal_bursts_and_hand_over_failures_of_the_stage(template: dict[str, Any]) -> None:
+    from chalicelib.observability import METRICS, NAMESPACE
+
+    alarms = {
+        a["Properties"]["MetricName"]: a["Properties"]
+        for a in resources(template, "AWS::CloudWatch::Alarm").values()
+        if "MetricName" in a["Properties"]
+    }
+    for name in ("AlertsRefused", "HandoverFailures"):
+        alarm = alarms[name]
+        assert name in METRICS and alarm["Namespace"] == NAMESPACE
+        assert alarm["Dimensions"] == [{"Name": "service", "Value": {"Ref": "ResourcePrefix"}}]
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}] and alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_every_alarm_has_its_section_in_the_runbook(template: dict[str, Any]) -> None:
+    runbook = (PROJECT / "docs" / "runbook.md").read_text()
+    for alarm in resources(template, "AWS::CloudWatch::Alarm").values():
+        suffix = sub(alarm["Properties"]["AlarmName"]).removeprefix("${ResourcePrefix}-")
+        assert f"### `{suffix}`" in runbook, f"docs/runbook.md has no section for the alarm {suffix}"
+
+
 # --- IAM --------------------------------------------------------------------------------------------
 
 

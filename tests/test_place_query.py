@@ -94,7 +94,7 @@ def test_a_name_is_always_left() -> None:
 
 def test_worded_hints_keep_the_whole_query_since_it_may_be_a_name() -> None:
     query = parse("villeneuve sur lot")
-    assert (query.name, query.whole) == ("villeneuve sur", "villeneuve sur lot")
+    assert (query.name, query.whole) == ("villeneuve", "villeneuve sur lot")
     assert parse("rennes 35").whole == ""  # digits belong to no name
 
 

@@ -127,3 +127,32 @@ def test_the_committed_first_name_list_is_the_one_the_tool_builds() -> None:
 )
 def test_a_business_of_someone_names_them_a_business_name_does_not(message: str, names: list[str]) -> None:
     assert names_in(message) == names
+
+
+@pytest.mark.parametrize("department", ["34", "74", "2A"])
+def test_no_commune_of_a_department_is_refused_for_its_name(department: str) -> None:
+    from chalicelib import brigades
+
+    directory = brigades.directory()
+    names = [name for name, dept in zip(directory.name, directory.department, strict=True) if dept == department]
+    assert len(names) > 100
+    for name in names:
+        for text in (
+            f"Cambriolages à {name} cette nuit : fermez vos portes.",
+            f"CAMBRIOLAGES A {name.upper()} CETTE NUIT",
+        ):
+            assert rule_ids(text) == set(), text
+
+
+@pytest.mark.parametrize(
+    ("place", "word", "rule"),
+    [
+        ("Cambriolages à Louches cette nuit", "Individus louches à Sète", "suspicion"),
+        ("Bouchon : série de cambriolages", "Bouchon sur l'A9 ce matin", "off_topic"),
+        ("Cambriolages à Baigneux-les-Juifs", "Cambriolages visant des juifs à Sète", "origin"),
+        ("CAMBRIOLAGES A PONT-L'ABBÉ CETTE NUIT", "Cambriolage chez l'abbé Martin à Agde", "named_person"),
+    ],
+)
+def test_a_commune_named_like_a_forbidden_word_is_a_place(place: str, word: str, rule: str) -> None:
+    assert rule_ids(place) == set()
+    assert rule in rule_ids(word)

@@ -4,8 +4,9 @@
 <block>`: the DynamoDB tables (from `chalicelib.models.ALL_MODELS`: keys, indexes, projections,
 TTL), the national and 101 département SNS topics and the Cognito groups (from
 `chalicelib.departements`), and the platform-application function (from
-`infra/platform_application.py`). `tests/test_infra.py` fails when a block is out of date, so a new
-model or département reaches CloudFormation with the change that needs it.
+`infra/platform_application.py`), and the operations dashboard (from `chalicelib.observability`'s
+metric catalogue). `tests/test_infra.py` fails when a block is out of date, so a new model,
+département or metric reaches CloudFormation with the change that needs it.
 """
 
 from __future__ import annotations
@@ -159,11 +160,235 @@ def function_block() -> list[str]:
     return resource("PlatformApplicationFunction", "AWS::Lambda::Function", properties, depends)
 
 
+# --- The operations dashboard ------------------------------------------------------------------------
+
+# The main routes whose p95 latency the dashboard shows (API Gateway's per-method metrics).
+MAIN_ROUTES = (
+    ("POST", "/corg/alerts"),
+    ("GET", "/alerts/{department}"),
+    ("GET", "/feed"),
+    ("POST", "/subscriptions"),
+    ("PUT", "/subscriptions/{subscription_id}"),
+    ("GET", "/communes"),
+    ("GET", "/brigades/nearest"),
+    ("POST", "/auth/login"),
+)
+# Functions (logical ids of Chalice's template) whose throttles and errors the dashboard shows.
+DASHBOARD_FUNCTIONS = ("APIHandler", "WebpushWorker", "RetryAlertDeliveries")
+API_STAGE = "api"
+
+
+def _ours(name: str, *dimensions: tuple[str, str], stat: str = "Sum", label: str | None = None) -> list[Any]:
+    """A metric of the product for the stage (`service`), optionally per dimension value."""
+    from chalicelib.observability import NAMESPACE, SERVICE_DIMENSION
+
+    metric: list[Any] = [NAMESPACE, name, SERVICE_DIMENSION, "${ResourcePrefix}"]
+    for key, value in dimensions:
+        metric += [key, value]
+    options: dict[str, Any] = {"stat": stat}
+    if label:
+        options["label"] = label
+    return [*metric, options]
+
+
+def _aws(namespace: str, name: str, *dimensions: str, stat: str = "Sum", label: str | None = None) -> list[Any]:
+    options: dict[str, Any] = {"stat": stat}
+    if label:
+        options["label"] = label
+    return [namespace, name, *dimensions, options]
+
+
+def _widget(
+    title: str, metrics: list[list[Any]], *, x: int, y: int, period: int = 300, **properties: Any
+) -> dict[str, Any]:
+    return {
+        "type": "metric",
+        "x": x,
+        "y": y,
+        "width": 12,
+        "height": 6,
+        "properties": {
+            "title": title,
+            "region": "${AWS::Region}",
+            "view": "timeSeries",
+            "period": period,
+            "metrics": metrics,
+            **properties,
+        },
+    }
+
+
+def dashboard_widgets() -> list[dict[str, Any]]:
+    """The on-call's page: what was sent, what reached people, what failed, how fast, what waits."""
+    from chalicelib.observability import METRICS
+
+    api = ("ApiName", "${ResourcePrefix}", "Stage", API_STAGE)
+    apps = {"iOS": "${ResourcePrefix}-ios", "Android": "${ResourcePrefix}-android"}
+    widgets = [
+        _widget(
+            "Alertes et messages envoyés",
+            [
+                _ours(n)
+                for n in ("AlertsSent", "AlertsRetracted", "AlertsRefused", "PreventionPushesSent", "RemindersSent")
+            ],
+            x=0,
+            y=0,
+        ),
+        _widget(
+            "Remises aux appareils",
+            [_ours(n) for n in ("WebPushSent", "WebPushPruned")]
+            + [
+                _aws("AWS/SNS", "NumberOfNotificationsDelivered", "Application", app, label=f"{platform} remises")
+                for platform, app in apps.items()
+            ],
+            x=12,
+            y=0,
+        ),
+        _widget(
+            "Échecs par canal",
+            [_ours("HandoverFailures", ("Channel", c), label=f"passage {c} échoué") for c in ("sns", "web")]
+            + [_ours(n) for n in ("WebPushFailed", "WebPushDeadLettered", "WebPushRedelivered")]
+            + [
+                _aws("AWS/SNS", "NumberOfNotificationsFailed", "Application", app, label=f"{platform} échecs")
+                for platform, app in apps.items()
+            ],
+            x=0,
+            y=6,
+        ),
+        _widget(
+            "Délai de passage au canal (p50, p95)",
+            [
+                _ours("HandoverLatency", ("Channel", c), stat=s, label=f"{c} {s}")
+                for c in ("sns", "web")
+                for s in ("p50", "p95")
+            ]
+            + [_ours("WebPushBatchDuration", stat="p95", label="lot web push p95")],
+            x=12,
+            y=6,
+        ),
+        _widget(
+            "File web push et lettres mortes",
+            [
+                _aws(
+                    "AWS/SQS",
+                    "ApproximateNumberOfMessagesVisible",
+                    "QueueName",
+                    "${WebPushQueue.QueueName}",
+                    stat="Maximum",
+                    label="en attente",
+                ),
+                _aws(
+                    "AWS/SQS",
+                    "ApproximateAgeOfOldestMessage",
+                    "QueueName",
+                    "${WebPushQueue.QueueName}",
+                    stat="Maximum",
+                    label="âge du plus ancien (s)",
+                ),
+                _aws(
+                    "AWS/SQS",
+                    "ApproximateNumberOfMessagesVisible",
+                    "QueueName",
+                    "${WebPushDeadLetterQueue.QueueName}",
+                    stat="Maximum",
+                    label="lettres mortes",
+                ),
+            ],
+            x=0,
+            y=12,
+            period=60,
+        ),
+        _widget(
+            "API : requêtes, 4xx, 5xx",
+            [_aws("AWS/ApiGateway", n, *api) for n in ("Count", "4XXError", "5XXError")],
+            x=12,
+            y=12,
+            period=60,
+        ),
+        _widget(
+            "Limitations (throttles)",
+            [
+                _aws("AWS/Lambda", "Throttles", "FunctionName", f"${{{f}}}", label=f"{f} throttles")
+                for f in DASHBOARD_FUNCTIONS
+            ]
+            + [_ours("LoginThrottled"), _ours("LoginFailures")],
+            x=0,
+            y=18,
+            period=60,
+        ),
+        _widget(
+            "Latence p95 des routes principales (ms)",
+            [
+                _aws(
+                    "AWS/ApiGateway",
+                    "Latency",
+                    *api,
+                    "Method",
+                    method,
+                    "Resource",
+                    route,
+                    stat="p95",
+                    label=f"{method} {route}",
+                )
+                for method, route in MAIN_ROUTES
+            ],
+            x=12,
+            y=18,
+        ),
+        _widget(
+            "Abonnements",
+            [
+                _ours(n, ("Platform", p), label=f"{n} {p}")
+                for n in ("SubscriptionsCreated", "SubscriptionsRemoved", "SubscriptionsExpired")
+                for p in ("ios", "android", "web")
+            ],
+            x=0,
+            y=24,
+            period=3600,
+        ),
+        _widget(
+            "Workers web push",
+            [
+                _aws(
+                    "AWS/Lambda",
+                    "ConcurrentExecutions",
+                    "FunctionName",
+                    "${WebpushWorker}",
+                    stat="Maximum",
+                    label="workers simultanés",
+                ),
+                _aws("AWS/Lambda", "Duration", "FunctionName", "${WebpushWorker}", stat="p95", label="durée p95 (ms)"),
+                _aws("AWS/Lambda", "Errors", "FunctionName", "${WebpushWorker}", label="erreurs"),
+            ],
+            x=12,
+            y=24,
+            period=60,
+        ),
+    ]
+    ours = {m[1] for w in widgets for m in w["properties"]["metrics"] if m[0] == "StopCambriolages"}
+    if ours - set(METRICS):
+        raise ValueError(f"the dashboard names metrics the code does not write: {sorted(ours - set(METRICS))}")
+    return widgets
+
+
+def dashboard_block() -> list[str]:
+    import json
+
+    body = json.dumps({"widgets": dashboard_widgets()}, ensure_ascii=False, indent=2)
+    properties = [
+        'DashboardName: !Sub "${ResourcePrefix}-operations"',
+        "DashboardBody: !Sub |",
+        *[f"  {line}" for line in body.splitlines()],
+    ]
+    return resource("OperationsDashboard", "AWS::CloudWatch::Dashboard", properties)
+
+
 BLOCKS: dict[str, Callable[[], list[str]]] = {
     "tables": table_block,
     "topics": topic_block,
     "groups": group_block,
     "platform-application-function": function_block,
+    "dashboard": dashboard_block,
 }
 
 

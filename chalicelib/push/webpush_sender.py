@@ -1,10 +1,12 @@
 """Sends one notification to many browsers at once: the HTTP half of the Web Push worker (no AWS).
 
-Measured costs (STACK-NOTES) shape it: encryption is per subscription (≈ 90 µs, unavoidable), a
-VAPID signature per request would add ≈ 33 µs and a connection per request far more, and a push
-service answers in tens of milliseconds. So every send of an invocation shares one aiohttp session
-(pooled keep-alive connections), up to `concurrency` requests are in flight, and the VAPID header
-is signed once per push-service origin and reused for up to an hour.
+Measured costs (STACK-NOTES, README) shape it: encryption is per subscription (one key pair, one
+ECDH, one AES-GCM record: `webpush_crypto`, ≈ 125 µs, unavoidable), a VAPID signature per request
+would add ≈ 33 µs and a connection per request far more, and a push service answers in tens of
+milliseconds. So every send of an invocation shares one pool of keep-alive connections
+(`webpush_http`, a lean HTTP/1.1 client: aiohttp cost three times as much CPU per request), up to
+`concurrency` requests are in flight, and the VAPID header is signed once per push-service origin
+and reused for up to an hour.
 
 Each subscription ends in one `Outcome`: sent; gone (404/410: the browser unsubscribed); failed
 (a refusal that retrying cannot fix); or retry (5xx, timeouts, long 429 pauses: still failing after
@@ -24,8 +26,10 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
 from urllib.parse import urlsplit
+
+from chalicelib.push.webpush_crypto import encrypt
+from chalicelib.push.webpush_http import Endpoint, Pool
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +55,20 @@ class Target:
 
     @cached_property
     def origin(self) -> str:
+        """`scheme://host[:port]`: the push service (VAPID's audience, the 429 pauses)."""
+        address = self.address
+        if address is not None:
+            return f"{address.scheme}://{address.authority}"
         url = urlsplit(self.endpoint)
         return f"{url.scheme}://{url.netloc}"
+
+    @cached_property
+    def address(self) -> Endpoint | None:
+        """The endpoint split for the HTTP client; None if it cannot be posted to."""
+        try:
+            return Endpoint.parse(self.endpoint)
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -117,26 +133,22 @@ def send(jobs: Sequence[Job], *, signer: VapidSigner, policy: Policy, deadline: 
 
 
 async def _send(jobs: Sequence[Job], *, signer: VapidSigner, policy: Policy, deadline: float) -> None:
-    """`concurrency` workers share one pooled session and take the next (job, target) in turn."""
-    import aiohttp
-
-    session = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=policy.concurrency, ttl_dns_cache=300),
-        timeout=aiohttp.ClientTimeout(total=policy.timeout_seconds),
-        cookie_jar=aiohttp.DummyCookieJar(),
-        auto_decompress=False,
-        skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent"),
-    )
-    async with session:
-        sender = _Sender(session, signer, policy, deadline)
+    """`concurrency` workers share one connection pool and take the next (job, target) in turn."""
+    pool = Pool(idle_limit=policy.concurrency)
+    try:
+        sender = _Sender(pool, signer, policy, deadline)
         work = iter([(job, target) for job in jobs for target in job.targets])
         await asyncio.gather(*(sender.work(work) for _ in range(policy.concurrency)))
+    finally:
+        await pool.close()
 
 
 class _Sender:
-    def __init__(self, session: Any, signer: VapidSigner, policy: Policy, deadline: float) -> None:
-        self.session, self.signer, self.policy, self.deadline = session, signer, policy, deadline
+    def __init__(self, pool: Pool, signer: VapidSigner, policy: Policy, deadline: float) -> None:
+        self.pool, self.signer, self.policy, self.deadline = pool, signer, policy, deadline
         self.paused_until: dict[str, float] = {}  # origin → monotonic time its 429 pause ends
+        self.fixed_headers: dict[Push, bytes] = {}  # the header lines every target of a push gets
+        self.authorizations: dict[str, tuple[str, bytes]] = {}  # origin → (token, its header line)
 
     async def work(self, work: Iterator[tuple[Job, Target]]) -> None:
         for job, target in work:
@@ -160,6 +172,14 @@ class _Sender:
                 return Outcome.RETRY
         return Outcome.RETRY
 
+    def _authorization(self, origin: str) -> bytes:
+        """The VAPID header line of a push service, encoded once per token (re-signed hourly)."""
+        token = self.signer.authorization(origin)
+        known = self.authorizations.get(origin)
+        if known is None or known[0] != token:
+            known = self.authorizations[origin] = (token, f"Authorization: {token}\r\n".encode("ascii"))
+        return known[1]
+
     def _backoff(self, attempt: int) -> float:
         return float(self.policy.backoff_seconds * 2**attempt * random.uniform(0.75, 1.25))
 
@@ -175,35 +195,32 @@ class _Sender:
     async def _post(self, push: Push, target: Target) -> tuple[int | None, str | None]:
         """The push service's status and `Retry-After`; (None, None) when it could not be reached.
 
-        pywebpush encrypts (aes128gcm, RFC 8291); the request itself goes through the shared
-        session, with the headers built here (VAPID reused per origin, `Topic`, `Urgency`, `TTL`).
+        The body is encrypted for this subscription (aes128gcm, RFC 8291); the headers are the
+        push's own (`TTL`, `Topic`, `Urgency`, built once per push) and the VAPID `Authorization`
+        of the target's push service (signed once an hour per origin).
         """
-        import aiohttp
-        from pywebpush import WebPusher, WebPushException
-
-        info = {"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}}
+        address = target.address
         try:
-            body = WebPusher(info).encode(push.payload)["body"]
-        except (WebPushException, ValueError):  # keys that do not make a P-256 point
+            if address is None:
+                raise ValueError("unusable endpoint")
+            body = encrypt(push.payload, target.p256dh, target.auth)
+        except ValueError:  # keys that do not make a P-256 point, an endpoint that is not a URL
             return 400, None
-        headers = {
-            "Authorization": self.signer.authorization(target.origin),
-            "Content-Encoding": "aes128gcm",
-            "TTL": str(push.ttl),
-            "Topic": push.topic,
-            "Urgency": push.urgency,
-        }
+        headers = self.fixed_headers.get(push)
+        if headers is None:
+            headers = self.fixed_headers[push] = (
+                f"Content-Encoding: aes128gcm\r\nContent-Type: application/octet-stream\r\n"
+                f"TTL: {push.ttl}\r\nTopic: {push.topic}\r\nUrgency: {push.urgency}\r\n"
+            ).encode("ascii")
+        authorization = self._authorization(target.origin)
         try:
-            async with self.session.post(
-                target.endpoint, data=body, headers=headers, allow_redirects=False
-            ) as response:
-                await response.read()
-                status = int(response.status)
-        except (aiohttp.ClientError, TimeoutError):
+            async with asyncio.timeout(self.policy.timeout_seconds):
+                status, retry_after = await self.pool.post(address, authorization + headers, body)
+        except (OSError, EOFError, TimeoutError, ValueError):  # refused, reset, TLS, timeout, garbled
             return None, None
         if 300 <= status < 400:
             log.warning("web push: %s answered a redirect (%d), counted as a failure", target.origin, status)
-        return status, response.headers.get("Retry-After")
+        return status, retry_after
 
 
 def _classify(status: int | None) -> Outcome:

@@ -26,6 +26,7 @@ from functools import cache
 
 import regex
 
+from chalicelib.rules import persons
 from chalicelib.rules.table import (
     ADVICE,
     BURGLARY,
@@ -190,6 +191,8 @@ def _spans(pattern: Pattern, prepared: Prepared) -> Iterator[tuple[int, int]]:
     for found in _compiled(pattern).finditer(source):
         if ADVICE in pattern.unless and _in_advice(prepared.lower, found.start()):
             continue
+        if not pattern.capitals and persons.in_commune_name(prepared, *found.span()):
+            continue  # « à Louches », « Baigneux-les-Juifs » are places
         yield found.span()
 
 
@@ -223,7 +226,7 @@ def _finding(rule_id: str, *, excerpt: str | None = None, **values: int) -> Find
 def _compiled(pattern: Pattern) -> re.Pattern[str]:
     if pattern.words:
         return re.compile(_words_expression(pattern.words))
-    return re.compile(pattern.regex if pattern.capitals else _accent_tolerant(pattern.regex))
+    return re.compile(_accent_tolerant(pattern.regex))
 
 
 def _words_expression(entries: tuple[str, ...]) -> str:
@@ -247,7 +250,8 @@ def _accent_tolerant(expression: str) -> str:
         elif ch == "]" and not escaped:
             in_class = False
         bare = unicodedata.normalize("NFD", ch)[0]
-        if bare == ch or not ch.isalpha():
+        in_range = in_class and "-" in (expression[index - 1], expression[index + 1 : index + 2])
+        if bare == ch or not ch.isalpha() or in_range:
             out.append(ch)
         else:
             out.append(ch + bare if in_class else f"[{ch}{bare}]")

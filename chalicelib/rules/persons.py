@@ -164,6 +164,41 @@ def _after_place_word(words: list[tuple[int, int, str]], index: int) -> bool:
     return False
 
 
+LONGEST_NAME = 60  # characters; the longest commune name has 45
+_NAME_CHARS = re.compile(r"[^\W\d_]|['-]")
+_BEFORE_A_PLACE = frozenset("à a au aux de d du sur vers près secteur commune entre et ou".split())  # noqa: SIM905
+_ARTICLES = ("le ", "la ", "les ", "l'")
+
+
+def in_commune_name(prepared: Prepared, start: int, end: int) -> bool:
+    """Whether `shown[start:end]` is (part of) a commune's name written as a place: capitalised,
+    and hyphenated (« Baigneux-les-Juifs »), after « à », « de », « secteur »… (« à Louches »), or
+    before a colon or a comma (« Bouchon : … »). « Bouchon sur l'A9 » stays a traffic jam."""
+    text = prepared.shown
+    if not text[start : start + 1].isupper():
+        return False
+    first, last = start, end
+    while first > max(0, start - LONGEST_NAME) and _NAME_CHARS.match(text[first - 1]):
+        first -= 1
+    while last < min(len(text), end + LONGEST_NAME) and _NAME_CHARS.match(text[last]):
+        last += 1
+    if last - first > LONGEST_NAME:
+        return False
+    name = text[first:last]
+    if not name[:1].isupper():
+        return False
+    before = text[max(0, first - 12) : first].lower().replace("'", " ").split()
+    if before[-1:] and before[-1] + " " in _ARTICLES:  # « Le Bouchon-sur-Saulx »
+        name = f"{before[-1]} {name}"
+        before = before[:-1]
+    placed = (
+        "-" in name
+        or (before[-1:] and before[-1] in _BEFORE_A_PLACE)
+        or text[last : last + 2].strip()[:1] in (":", ",", ".", ";", ")", "")
+    )
+    return bool(placed) and _is_commune(name)
+
+
 def _is_commune(span: str) -> bool:
     from chalicelib import names
 

@@ -12,7 +12,10 @@ only. Exceptions:
 - « conseil » : the words are part of a general piece of advice, a sentence or clause in the
   imperative (« Signalez au 17 tout comportement suspect », « Surveillez les maisons de vos voisins »);
 - « infraction » : the message announces an offence (« Vols commis par de faux agents des eaux à
-  Agde »), so the way of working is described about facts, not persons.
+  Agde »), so the way of working is described about facts, not persons;
+- « cambriolage » : the message speaks of burglaries (« pendant la feria, maisons cambriolées »).
+A word that is part of a commune's name written as a place (« à Louches », « Baigneux-les-Juifs »)
+is never read as the word.
 """
 
 from __future__ import annotations
@@ -99,7 +102,7 @@ INTRODUCER = (
 )
 TITLE = r"(?:M\.|MM\.|Mme|Mmes|Mlle|Monsieur|Madame|Mademoiselle|Me|Maître|Dr|Docteur|Pr)"
 RANK = (
-    r"(?i:\b(?:le|la|l')\s?(?:adjudante?(?:-chef)?|gendarme|maréchal des logis(?:-chef)?|brigadier(?:-chef)?"
+    r"(?i:(?<!-)\b(?:le|la|l')\s?(?:adjudante?(?:-chef)?|gendarme|maréchal des logis(?:-chef)?|brigadier(?:-chef)?"
     r"|major|lieutenante?|capitaine|commandante?|colonel|générale?|maire|adjointe?|procureure?|juge|commissaire"
     r"|docteur|médecin|notaire|pharmacienne?|professeure?|abbé|père|curé|pasteur|imam|rabbin|avocate?))"
 )
@@ -108,7 +111,11 @@ FACT = (
     r"|infractions?|passages?|repérages?|visites?|victimes?|agressions?)"
 )
 HEDGE = r"(?:possibles?|probables?|éventuel(?:le)?s?|supposée?s?|potentiel(?:le)?s?|hypothétiques?|présumée?s?)"
-UPPER_WORD = r"[A-ZÀ-ÖØ-Ý][\w'\-]+"
+# A capitalised word that can be a name (not « DE », « CETTE »… of a text in capitals).
+UPPER_WORD = (
+    r"(?!(?:DE|DU|DES|LA|LE|LES|CE|CET|CETTE|CES|ET|OU|AU|AUX|EN|SUR|DANS|PAR|POUR|SA|SON|SES)\b)"
+    r"[A-ZÀ-ÖØ-Ý][\w'\-]+"
+)
 
 # fmt: off
 RULES: tuple[Rule, ...] = (

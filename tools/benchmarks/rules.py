@@ -54,7 +54,7 @@ def adversarial_texts() -> dict[str, str]:
         "prénoms": "Jean ", "initiales": "Jean D. ", "civilités": "Mme ", "hommes vus": "hommes ",
         "personne a": "personne a ", "de type": "de type ", "vol de": "vol de ", "chat": "chat ",
         "invisibles": "a\u200b", "cyrillique": "\u0435a", "lettre à lettre": "s u s p e c t ", "à à": "à ",
-        "a.b.": "a.b.",
+        "a.b.": "a.b.", "Rom-": "Rom-", "Roms": "Des Roms ",
     }  # fmt: skip
     return {
         name: (piece * (ADVERSARIAL_LENGTH // len(piece) + 1))[:ADVERSARIAL_LENGTH] for name, piece in pieces.items()

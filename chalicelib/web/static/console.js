@@ -1,6 +1,8 @@
 // The CORG / OPP console: login, compose and send a département's alert, correct or retract it,
 // read the log; for the OPP, publish the national feed and prevention pushes.
 import { api, ApiError, departments } from "./api.js";
+import { loadAdviceEditor, setupAdviceEditor } from "./advice.js";
+import { composerDepartmentChanged, reloadAdvice, setupComposer } from "./composer.js";
 import { clearProblem, countChars, dateElement, debounce, el, setStatus, showProblem } from "./ui.js";
 
 const MAX_ALERT = 160;
@@ -109,7 +111,7 @@ async function enter() {
     select.value = allowed.includes("34") ? "34" : allowed[0];
     await showDepartment();
   }
-  if (isOpp()) await refreshFeed();
+  if (isOpp()) await Promise.all([refreshFeed(), loadAdviceEditor()]);
   // Once everything is loaded, start from the top of the console (unless the person moved on).
   if (!document.activeElement || document.activeElement === document.body || $("login-view").contains(document.activeElement)) {
     $("main").focus();
@@ -278,7 +280,7 @@ async function showDepartment() {
   clearProblem($("compose-form"));
   updatePreview();
   if (countChars($("compose-text").value)) scheduleCheck();
-  await Promise.all([showCurrent(), showLog()]);
+  await Promise.all([showCurrent(), showLog(), composerDepartmentChanged()]);
 }
 
 async function showCurrent() {
@@ -515,6 +517,15 @@ function confirmDialog({ title, message, quote, action, danger = false }) {
 // --- Wiring ----------------------------------------------------------------------------------------
 
 function start() {
+  setupComposer({
+    call,
+    department,
+    departmentName: () => names[department()] || department(),
+    confirm: confirmDialog,
+    audienceSentence,
+    refresh: () => Promise.all([showCurrent(), showLog()]),
+  });
+  setupAdviceEditor({ call, onSaved: () => (corgDepartments().length || isAdmin() ? reloadAdvice() : null) });
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", () => logout());
   $("department").addEventListener("change", showDepartment);
