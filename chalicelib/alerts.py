@@ -202,7 +202,7 @@ def _commit(
     while True:
         previous = _current(department)
         now = _now()
-        current = change(previous, now)
+        current: CurrentAlert = change(previous, now)
         current.revision = (previous.revision if previous is not None else 0) + 1
         entry = _log_entry(current, kind=kind, sender=sender, now=now)
         entry.composition = composition

@@ -163,7 +163,7 @@ class CommuneSearch:
             return {}
         found: dict[int, _Candidate] = {}
         for hint in hints:
-            if hint.departments or hint.region or hint.postal_code:
+            if hint.departments or hint.region or (hint.postal_code and len(hint.postal_code) == 5):
                 self._match(self._scope(hint), keys, found, per_tier, tolerant=tolerant)
         self._match(base, keys, found, per_tier, tolerant=tolerant and not found)
         if base is not self._everywhere:
@@ -287,9 +287,13 @@ class CommuneSearch:
             return []
         named = [(parts[h.arrondissement], h) for h in hints if h.arrondissement in parts]
         for hint in hints:
-            if hint.postal_code is not None:
-                named += [(a, hint) for a in parts.values() if hint.postal_code in self.postal_codes[a].split("|")]
+            if hint.postal_code is not None and len(hint.postal_code) == 5:  # not the start of one
+                named += [(a, hint) for a in parts.values() if self._has_postal_code(a, hint.postal_code)]
         return named
+
+    def _has_postal_code(self, commune: int, code: str) -> bool:
+        """Whether a postal code of the commune is `code` (or starts so: `830` for 83000)."""
+        return any(mine.startswith(code) for mine in self.postal_codes[commune].split("|"))
 
     def _agreement(self, commune: int, hint: place_query.Hint) -> str | None:
         """How a commune agrees with a hint (the `match` word), or None."""
@@ -298,7 +302,7 @@ class CommuneSearch:
             return "department_hint"
         if department in hint.region:
             return "region_hint"
-        if hint.postal_code is not None and hint.postal_code in self.postal_codes[commune].split("|"):
+        if hint.postal_code is not None and self._has_postal_code(commune, hint.postal_code):
             return "postal_code"
         return None
 

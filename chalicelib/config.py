@@ -53,6 +53,11 @@ class Settings:
     login_lock_seconds: int = 900
     otv_reminder_days: int = 10
     webpush_allowed_hosts: tuple[str, ...] = field(default=DEFAULT_PUSH_HOSTS)
+    # Abuse limits of the anonymous subscription routes (README, Security; docs/security.md).
+    registrations_per_minute: int = 20  # POST /subscriptions per client (source IP) and minute
+    webpush_max_per_key: int = 1  # browser subscriptions sharing one p256dh key (RFC 8291: one each)
+    webpush_max_per_push_service: int = 2_000_000  # subscriptions per allow-list entry (host pattern)
+    webpush_max_failures: int = 3  # consecutive alerts an endpoint may fail before it is disabled
 
     @property
     def is_local(self) -> bool:
@@ -129,6 +134,10 @@ def _from_environment() -> Settings:
         login_lock_seconds=_int("LOGIN_LOCK_SECONDS", 900),
         otv_reminder_days=_int("OTV_REMINDER_DAYS", 10),
         webpush_allowed_hosts=_list("WEBPUSH_ALLOWED_HOSTS", DEFAULT_PUSH_HOSTS),
+        registrations_per_minute=_int("REGISTRATIONS_PER_MINUTE", Settings.registrations_per_minute),
+        webpush_max_per_key=_int("WEBPUSH_MAX_PER_KEY", Settings.webpush_max_per_key),
+        webpush_max_per_push_service=_int("WEBPUSH_MAX_PER_PUSH_SERVICE", Settings.webpush_max_per_push_service),
+        webpush_max_failures=_int("WEBPUSH_MAX_FAILURES", Settings.webpush_max_failures),
     )
 
 

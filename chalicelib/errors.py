@@ -49,6 +49,11 @@ CATALOGUE: dict[str, ErrorKind] = {
     "subscription_gone": ErrorKind(
         410, "Abonnement expiré", "Cet appareil n'est plus joignable : abonnez-vous à nouveau aux alertes."
     ),
+    "subscription_limit": ErrorKind(
+        409,
+        "Trop d'abonnements",
+        "Le nombre maximal d'abonnements est atteint pour ce navigateur ou ce service de notification.",
+    ),
     "payload_too_large": ErrorKind(413, "Requête trop volumineuse", "Le corps de la requête est trop volumineux."),
     "unsupported_media_type": ErrorKind(
         415, "Format non pris en charge", "Envoyez le corps de la requête en JSON (application/json)."
@@ -66,6 +71,9 @@ CATALOGUE: dict[str, ErrorKind] = {
     ),
     "too_many_attempts": ErrorKind(
         429, "Trop de tentatives", "Trop de tentatives de connexion : réessayez dans quelques minutes."
+    ),
+    "too_many_registrations": ErrorKind(
+        429, "Trop d'inscriptions", "Trop d'inscriptions depuis cette adresse : réessayez dans une minute."
     ),
     "internal_error": ErrorKind(500, "Erreur interne", "Une erreur interne est survenue. Réessayez plus tard."),
     "service_unavailable": ErrorKind(

@@ -21,6 +21,8 @@ from chalicelib.config import get_settings
 
 _settings = get_settings()
 
+DISABLED_WEB_AUDIENCE = "disabled#web"  # browsers the web-push worker disabled: not sent to, not counted
+
 
 class SubscriptionsByTokenIndex(GlobalSecondaryIndex["Subscription"]):
     """Finds the subscription of a push token (by its hash) so a re-registration reuses it."""
@@ -30,6 +32,16 @@ class SubscriptionsByTokenIndex(GlobalSecondaryIndex["Subscription"]):
         projection = KeysOnlyProjection()
 
     token_hash = UnicodeAttribute(hash_key=True)
+
+
+class SubscriptionsByKeyIndex(GlobalSecondaryIndex["Subscription"]):
+    """Sparse (browsers only): the subscriptions sharing a p256dh key, counted to cap key reuse."""
+
+    class Meta:
+        index_name = "by-key"
+        projection = KeysOnlyProjection()
+
+    key_hash = UnicodeAttribute(hash_key=True)
 
 
 class SubscriptionsByAudienceIndex(GlobalSecondaryIndex["Subscription"]):
@@ -66,18 +78,23 @@ class Subscription(Model):
     id = UnicodeAttribute(hash_key=True)
     platform = UnicodeAttribute()  # ios | android | web
     department = UnicodeAttribute()
-    audience = UnicodeAttribute()  # "<department>#<platform>"
+    audience = UnicodeAttribute()  # "<department>#<platform>", DISABLED_WEB_AUDIENCE once disabled
     token_hash = UnicodeAttribute()  # sha256 of the token or web-push endpoint
     endpoint_arn = UnicodeAttribute(null=True)  # SNS platform endpoint (mobile)
     department_subscription_arn = UnicodeAttribute(null=True)
     national_subscription_arn = UnicodeAttribute(null=True)
     web_push = JSONAttribute(null=True)  # {"endpoint", "keys": {"p256dh", "auth"}} (web)
+    key_hash = UnicodeAttribute(null=True)  # sha256 of the p256dh key (web)
+    push_service = UnicodeAttribute(null=True)  # the allow-list entry its endpoint matches (web)
+    failures = NumberAttribute(null=True)  # consecutive alerts its push service refused (web)
+    disabled_at = UTCDateTimeAttribute(null=True)  # set with audience "disabled#web"; swept daily
     created_at = UTCDateTimeAttribute()
     refreshed_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
     expiry_day = UnicodeAttribute()
 
     by_token = SubscriptionsByTokenIndex()
+    by_key = SubscriptionsByKeyIndex()
     by_audience = SubscriptionsByAudienceIndex()
     by_expiry = SubscriptionsByExpiryIndex()
 

@@ -77,6 +77,7 @@ METRICS: dict[str, Spec] = {
     "WebPushRedelivered": Spec(COUNT, (), "web pushes handed back to SQS for a later try"),
     "WebPushDeadLettered": Spec(COUNT, (), "web pushes moved to the dead-letter queue"),
     "WebPushDropped": Spec(COUNT, (), "web pushes not sent: late, superseded or retracted"),
+    "WebPushDisabled": Spec(COUNT, (), "browsers disabled after failing consecutive alerts (issue 15)"),
     "WebPushBatchDuration": Spec(MILLISECONDS, (), "one worker invocation's sending time"),
     "SubscriptionsCreated": Spec(COUNT, ("Platform",), "devices and browsers registered"),
     "SubscriptionsRemoved": Spec(COUNT, ("Platform",), "unsubscriptions and disabled endpoints removed"),

@@ -90,6 +90,7 @@ _SUFFIXES = frozenset({"e", "eme", "em", "er", "ere", "re", "ieme", "me"})
 _ORDINAL = re.compile(r"(\d{1,2}|[ivx]{1,5})(e|eme|em|er|ere|re|ier|iere|ieme|me)")
 _ROMAN = {"i": 1, "v": 5, "x": 10}
 _POSTAL = re.compile(r"\d{5}")
+_POSTAL_START = re.compile(r"\d{3,4}")
 _NUMBER = re.compile(r"\d{1,3}|2[ab]")
 MAX_PHRASE = 6  # words of the longest area name (`provence alpes cote d azur`)
 
@@ -101,7 +102,7 @@ class Hint:
     text: str  # as typed (folded), for the answer that says it was ignored
     departments: frozenset[str] = frozenset()  # a département number or name
     region: frozenset[str] = frozenset()  # a region or territory name
-    postal_code: str | None = None
+    postal_code: str | None = None  # 5 digits, or the first 3 or 4 of a postal code
     arrondissement: int | None = None
     worded: bool = False  # made of words that could also belong to a name
 
@@ -179,8 +180,8 @@ def _area_at_end(words: list[str]) -> tuple[Hint | None, int]:
 
 def _code_hint(word: str, *, arrondissement_only: bool) -> Hint | None:
     """A postal code, a département number (also an arrondissement when ≤ 20), an ordinal."""
-    if _POSTAL.fullmatch(word):
-        return Hint(word, postal_code=word)
+    if _POSTAL.fullmatch(word) or (_POSTAL_START.fullmatch(word) and len(word) == 4):
+        return Hint(word, postal_code=word)  # a postal code, or its start typed so far (`toulon 830`)
     ordinal = _ORDINAL.fullmatch(word)
     if ordinal:
         number = _number(ordinal.group(1))
@@ -193,7 +194,7 @@ def _code_hint(word: str, *, arrondissement_only: bool) -> Hint | None:
     if arrondissement_only:
         return Hint(word, arrondissement=arrondissement) if arrondissement else None
     if department is None and arrondissement is None:
-        return None
+        return Hint(word, postal_code=word) if _POSTAL_START.fullmatch(word) else None
     return Hint(word, departments=department or frozenset(), arrondissement=arrondissement)
 
 

@@ -5,15 +5,25 @@ needs (the SNS endpoint and topic subscriptions for iOS/Android, the PushSubscri
 the département and timestamps. Its id (192 random bits) is the client's only handle.
 
 Mobile: the token becomes an SNS platform endpoint subscribed to the département's topic and to the
-national topic. The same token registered again reuses the same item, endpoint and subscriptions.
-A registration that fails half-way undoes what it created (no endpoint left behind).
+national topic. A registration that fails half-way undoes what it created (no endpoint left behind).
+
+No takeover: a registration never answers an id that already exists. The same token (or browser
+endpoint) registered again **rotates the handle**: a new id, the same SNS endpoint, and the old item
+is deleted in the same transaction, so whoever held the old id (the app, or someone who learnt the
+token) gets 404 and the app registers again. Stored web-push keys are never overwritten: new keys
+make a new item, and the old one is retired with its id.
+
+Flood limits (`limits.py`, values in `config.py`): registrations per client and minute, browser
+subscriptions per p256dh key and per push service (allow-list entry). Browsers whose push service
+fails them on `WEBPUSH_MAX_FAILURES` consecutive alerts are disabled by the worker (audience
+`disabled#web`: no longer sent to nor counted) and removed by `sweep_disabled()`.
 
 Clean-up (`app.py` schedules both):
 - `sweep_expired()`, hourly: subscriptions not refreshed for `SUBSCRIPTION_TTL_DAYS` (60) are
   removed with their endpoint before DynamoDB's TTL would delete the bare item;
 - `sweep_disabled()`, daily: endpoints SNS disabled because APNs/FCM rejected the token are removed
-  with their subscription. A refresh (PUT) also checks its own endpoint and answers 410 if it was
-  disabled, so the app registers again with its current token.
+  with their subscription, and so are browsers the web-push worker disabled. A refresh (PUT) also
+  checks its own subscription and answers 410 if it was disabled, so the app registers again.
 """
 
 from __future__ import annotations
@@ -29,12 +39,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from chalicelib import departements
+from chalicelib import departements, limits
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError, field_error
-from chalicelib.models import Subscription
+from chalicelib.models import DISABLED_WEB_AUDIENCE, Subscription
 from chalicelib.observability import metric
 from chalicelib.push import sns
+from chalicelib.push.push_services import push_service
 from chalicelib.push.webpush_subscription import WebPushSubscription
 from chalicelib.validation import Body
 
@@ -44,6 +55,7 @@ PLATFORMS = ("ios", "android", "web")
 MOBILE_PLATFORMS = ("ios", "android")
 SWEEP_AHEAD = timedelta(hours=2)  # the hourly sweep always runs before DynamoDB's TTL could
 SWEEP_BEHIND_DAYS = 3  # expiry days looked at again, in case some sweeps did not run
+REGISTRATION_LIMIT = "register"
 _ID = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 
@@ -63,26 +75,29 @@ class SubscriptionUpdate(Body):
 # --- Citizens' operations ----------------------------------------------------------------------
 
 
-def register(body: SubscriptionBody) -> dict[str, str]:
-    """Subscribe a device to its département (and the national messages), or refresh the existing
-    subscription of the same token."""
+def register(body: SubscriptionBody, *, client: str) -> dict[str, str]:
+    """Subscribe a device or browser to its département (and the national messages). A token or
+    endpoint already registered gets a new id and its old one stops working (no takeover).
+    `client` is the caller's address, for the per-minute limit."""
     department = departements.normalize(body.department)
     if not body.accept_notifications:
         raise AppError("consent_required")
     token = _credential(body)
+    limits.take_rate(REGISTRATION_LIMIT, client, limit=get_settings().registrations_per_minute)
     token_hash = _hash(token)
-    subscription = _find_by_token(token_hash)
-    created = subscription is None
-    if subscription is None:
-        subscription = Subscription(
-            id=secrets.token_urlsafe(24), platform=body.platform, token_hash=token_hash, created_at=_now()
-        )
+    previous = _find_by_token(token_hash)
+    subscription = Subscription(
+        id=secrets.token_urlsafe(24), platform=body.platform, token_hash=token_hash, created_at=_now()
+    )
     if body.web_push is not None:
-        _attach_web(subscription, web_push=body.web_push, department=department)
+        _attach_web(subscription, web_push=body.web_push, department=department, previous=previous)
     else:
-        _attach_mobile(subscription, token=token, department=department)
-    log.info("subscription registered", extra={"platform": body.platform, "department": department})
-    if created:
+        _attach_mobile(subscription, token=token, department=department, previous=previous)
+    log.info(
+        "subscription registered",
+        extra={"platform": body.platform, "department": department, "rotated": previous is not None},
+    )
+    if previous is None:  # a rotation replaces a subscription, it adds none
         metric("SubscriptionsCreated", Platform=body.platform)
     return _public(subscription)
 
@@ -93,7 +108,9 @@ def update(subscription_id: str, body: SubscriptionUpdate) -> dict[str, Any]:
     if body.accept_notifications is False:
         _remove(subscription)
         return {**_public(subscription), "subscribed": False}
-    if subscription.platform in MOBILE_PLATFORMS and not sns.endpoint_enabled(subscription.endpoint_arn or ""):
+    if subscription.disabled_at is not None or (
+        subscription.platform in MOBILE_PLATFORMS and not sns.endpoint_enabled(subscription.endpoint_arn or "")
+    ):
         _remove(subscription)
         raise AppError("subscription_gone")
     department = departements.normalize(body.department) if body.department is not None else subscription.department
@@ -111,9 +128,14 @@ def unsubscribe(subscription_id: str) -> None:
 
 
 def count(department: str) -> int:
-    """Subscribed devices and browsers of a département: COUNT queries on the audience index, one
-    per platform (no scan, no item read back)."""
-    return sum(Subscription.by_audience.count(_audience(department, platform)) for platform in PLATFORMS)
+    """Active devices and browsers of a département: COUNT queries on the audience index, one per
+    platform (no scan, no item read back). Disabled browsers are in another audience; subscriptions
+    past their expiry that no sweep removed yet are filtered out (a COUNT reads them anyway)."""
+    active = Subscription.expires_at > _now()
+    return sum(
+        Subscription.by_audience.count(_audience(department, platform), filter_condition=active)
+        for platform in PLATFORMS
+    )
 
 
 # --- Sweeps ------------------------------------------------------------------------------------
@@ -134,8 +156,15 @@ def sweep_expired(now: datetime | None = None) -> int:
 
 
 def sweep_disabled() -> int:
-    """Remove the subscriptions whose endpoint SNS disabled, and orphan disabled endpoints."""
+    """Remove the subscriptions whose endpoint SNS disabled, orphan disabled endpoints, and the
+    browsers the web-push worker disabled."""
     removed = 0
+    for key in Subscription.by_audience.query(DISABLED_WEB_AUDIENCE):
+        try:
+            _remove(Subscription.get(key.id, consistent_read=True))
+        except Subscription.DoesNotExist:
+            continue
+        removed += 1
     for platform in MOBILE_PLATFORMS:
         for endpoint_arn, token in sns.disabled_endpoints(platform):
             try:  # one endpoint that cannot be removed now must not keep the others: the next sweep retries it
@@ -168,6 +197,7 @@ def _remove_if_expired(subscription_id: str, cutoff: datetime) -> int:
     except (Subscription.DoesNotExist, DeleteError):
         return 0
     _quietly(_release, subscription)
+    _quietly(_release_push_service, subscription)
     metric("SubscriptionsExpired", Platform=subscription.platform)
     return 1
 
@@ -191,14 +221,15 @@ def _credential(body: SubscriptionBody) -> str:
     return body.token
 
 
-def _attach_mobile(subscription: Subscription, *, token: str, department: str) -> None:
-    """Endpoint and topic subscriptions for this token, then the item; undone if anything fails.
+def _attach_mobile(subscription: Subscription, *, token: str, department: str, previous: Subscription | None) -> None:
+    """Endpoint and topic subscriptions for this token, then the item (replacing `previous`, the
+    item of the same token); undone if anything fails.
 
     Re-registering calls SNS again on purpose: it returns the same endpoint and subscriptions, and
-    repairs an endpoint that was disabled or deleted meanwhile. What the item no longer uses
+    repairs an endpoint that was disabled or deleted meanwhile. What the new item no longer uses
     afterwards (the old département's subscription) is released.
     """
-    old = _sns_resources(subscription)
+    old = _sns_resources(previous) if previous is not None else dict.fromkeys(_RELEASE)
     new: dict[str, str] = {}
     undo = ExitStack()
 
@@ -216,18 +247,49 @@ def _attach_mobile(subscription: Subscription, *, token: str, department: str) -
         subscription.department_subscription_arn = new["department"]
         subscription.national_subscription_arn = new["national"]
         subscription.department = department
-        _save(subscription)
+        _replace(previous, subscription)
         undo.pop_all()
     for role, stale in old.items():
         if stale and stale != new[role]:
             _quietly(_RELEASE[role], stale)
 
 
-def _attach_web(subscription: Subscription, *, web_push: WebPushSubscription, department: str) -> None:
-    """A browser needs no SNS resource: the item (audience `<dept>#web`) is what the fan-out reads."""
-    subscription.web_push = web_push.stored()
+def _attach_web(
+    subscription: Subscription, *, web_push: WebPushSubscription, department: str, previous: Subscription | None
+) -> None:
+    """A browser needs no SNS resource: the item (audience `<dept>#web`) is what the fan-out reads.
+
+    The keys are those of this registration: `previous` (the same endpoint) is retired, never
+    updated. A new browser counts against its p256dh key and its push service; a rotation takes
+    the place of the item it retires.
+    """
+    settings = get_settings()
+    stored = web_push.stored()
+    key_hash = _hash(stored["keys"]["p256dh"])
+    service = push_service(web_push.endpoint) or "unknown"
+    sharing = Subscription.by_key.count(key_hash)
+    if previous is not None and previous.key_hash == key_hash:
+        sharing -= 1
+    if sharing >= settings.webpush_max_per_key:
+        raise AppError(
+            "subscription_limit", "Ces clés de chiffrement servent déjà à un autre abonnement : abonnez-vous à nouveau."
+        )
+    reserved = previous is None or previous.push_service != service
+    if reserved and not limits.reserve(f"push-service#{service}", limit=settings.webpush_max_per_push_service):
+        log.warning("push service at its subscription limit", extra={"push_service": service})
+        raise AppError("subscription_limit")
+    subscription.web_push = stored
+    subscription.key_hash = key_hash
+    subscription.push_service = service
     subscription.department = department
-    _save(subscription)
+    try:
+        _replace(previous, subscription)
+    except Exception:
+        if reserved:
+            _quietly(limits.release, f"push-service#{service}")
+        raise
+    if previous is not None and reserved:
+        _quietly(_release_push_service, previous)
 
 
 def _move(subscription: Subscription, department: str) -> None:
@@ -249,9 +311,22 @@ def _move(subscription: Subscription, department: str) -> None:
 
 def _remove(subscription: Subscription) -> None:
     """SNS resources first, item last: if SNS fails, the item remains and a retry finishes the job."""
+    from pynamodb.exceptions import DeleteError
+
     _release(subscription)
-    subscription.delete()
+    try:
+        subscription.delete(condition=Subscription.id.exists())
+    except DeleteError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return  # removed meanwhile (by a concurrent request or a sweep), which released its count
     metric("SubscriptionsRemoved", Platform=subscription.platform)
+    _quietly(_release_push_service, subscription)
+
+
+def _release_push_service(subscription: Subscription) -> None:
+    if subscription.push_service:
+        limits.release(f"push-service#{subscription.push_service}")
 
 
 def _release(subscription: Subscription) -> None:
@@ -275,18 +350,47 @@ _RELEASE: dict[str, Callable[[str | None], None]] = {
 }
 
 
-def _save(subscription: Subscription, *, must_exist: bool = False) -> None:
-    """Stamp the refresh and expiry, then write; `must_exist` keeps a concurrent DELETE final."""
-    from pynamodb.exceptions import PutError
+def _replace(previous: Subscription | None, subscription: Subscription) -> None:
+    """Write a new item and delete `previous` in one transaction: the old id stops working the
+    moment the new one exists. Two registrations of one token racing: one wins, the other is a 409."""
+    from pynamodb.connection import Connection
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
 
+    if previous is None:
+        _save(subscription, must_be_new=True)
+        return
+    _stamp(subscription)
+    try:
+        with TransactWrite(connection=Connection(region=get_settings().region)) as transaction:
+            transaction.delete(previous, condition=Subscription.id.exists())
+            transaction.save(subscription, condition=Subscription.id.does_not_exist())
+    except TransactWriteError as exc:
+        if exc.cause_response_code == "TransactionCanceledException":
+            raise AppError("conflict", "Cet appareil s'inscrit déjà dans une autre requête : réessayez.") from None
+        raise
+
+
+def _stamp(subscription: Subscription) -> None:
+    """The refresh and expiry of a write now."""
     now = _now()
     expires = now + timedelta(days=get_settings().subscription_ttl_days)
     subscription.audience = _audience(subscription.department, subscription.platform)
     subscription.refreshed_at = now
     subscription.expires_at = expires
     subscription.expiry_day = expires.date().isoformat()
+
+
+def _save(subscription: Subscription, *, must_exist: bool = False, must_be_new: bool = False) -> None:
+    """Stamp the refresh and expiry, then write; `must_exist` keeps a concurrent DELETE final."""
+    from pynamodb.exceptions import PutError
+
+    _stamp(subscription)
+    condition: Any = Subscription.id.exists() if must_exist else None
+    if must_be_new:
+        condition = Subscription.id.does_not_exist()
     try:
-        subscription.save(condition=Subscription.id.exists() if must_exist else None)
+        subscription.save(condition=condition)
     except PutError as exc:
         if must_exist and exc.cause_response_code == "ConditionalCheckFailedException":
             raise _not_found() from None

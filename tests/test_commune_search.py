@@ -98,6 +98,7 @@ def test_a_hint_the_candidate_agrees_with_puts_it_first(search: CommuneSearch) -
         assert COMMUNES[first.commune][0] == "Montreuil-sur-Mer", typed
         assert first.ignored_hints == ()
     assert answers(search, "montreuil 62170")[0].match == ("prefix", "postal_code")
+    assert COMMUNES[answers(search, "montreuil 621")[0].commune][0] == "Montreuil-sur-Mer"  # typing the code
     assert answers(search, "montreuil 62")[0].match == ("prefix", "department_hint")
 
 

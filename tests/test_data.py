@@ -93,6 +93,13 @@ def test_official_files_are_reported_and_nothing_is_written_before_apply(tmp_pat
     assert moved["77316"]["after"] == "commissariat_police-77186-01 (official)"  # the CSP's station
 
 
+def test_a_commune_the_arrete_and_the_ministry_put_in_different_zones_is_reported(tmp_path: Path) -> None:
+    police = replace("77053;BRAY-SUR-SEINE;Gendarmerie", "77053;BRAY-SUR-SEINE;Police", encoding="cp1252")
+    report = data.run(CURRENT, tmp_path / "out", **official(competence=edited(tmp_path, COMPETENCE, police)))
+    assert report["changes"]["conflicts"] == [{"commune": "77053", "zones_file": "gendarmerie", "ministry": "police"}]
+    assert data.run(CURRENT, tmp_path / "out", **official())["changes"]["conflicts"] == []
+
+
 def test_applied_official_files_become_the_data(tmp_path: Path) -> None:
     out = tmp_path / "data"
     data.run(CURRENT, out, apply=True, **official())

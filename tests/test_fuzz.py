@@ -57,3 +57,63 @@ def test_the_fuzzed_api_never_fails_and_always_answers_as_described(live_server:
     assert report["test_cases"]["generated"] >= MIN_CASES
     assert report["test_cases"]["with_failures"] == 0
     assert report["test_cases"]["errored"] == 0
+
+
+# --- Hostile values in every field of every JSON body ------------------------------------------------
+
+DEPTH = 40  # beyond the parser's limit of 32
+HOSTILE = {
+    "deep nesting": "[" * DEPTH + "]" * DEPTH,
+    "very deep nesting": "[" * 20_000,
+    "huge integer": "9" * 5_000,
+    "integer beyond 64 bits": str(2**70),
+    "huge exponent": "1e400",
+    "negative huge exponent": "-1e400",
+    "tiny float": "1e-400",
+    "NaN": "NaN",
+    "long string": json.dumps("é" * 20_000, ensure_ascii=False),
+    "long string of escapes": json.dumps("\u2028" * 5_000),
+}
+
+
+def hostile_bodies() -> list[tuple[str, str, str, str]]:
+    """(method, path, field, raw body): each field of each described JSON body, set in turn to each
+    hostile value (the other fields left out: validation must fail cleanly, never crash)."""
+    bodies = []
+    description = document()
+    schemas = description["components"]["schemas"]
+    for path, operations in description["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if not content:
+                continue
+            schema = content["schema"]
+            if "$ref" in schema:
+                schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+            concrete = path.replace("{department}", "34").replace("{subscription_id}", "x" * 32).replace("{id}", "x")
+            for field in schema.get("properties", {}):
+                for value in HOSTILE.values():
+                    bodies.append((method.upper(), concrete, field, "{" + json.dumps(field) + ": " + value + "}"))
+    return bodies
+
+
+@pytest.mark.slow
+def test_hostile_values_in_any_field_are_answered_as_problems_never_5xx(live_server: Any) -> None:
+    from urllib.error import HTTPError
+    from urllib.request import Request, urlopen
+
+    token = live_server.login("admin")
+    cases = hostile_bodies()
+    assert len(cases) >= 100
+    failures = []
+    for method, path, field, raw in cases:
+        headers = {"Content-Type": "application/json", "Accept": "*/*", "Authorization": f"Bearer {token}"}
+        request = Request(live_server.base_url + path, data=raw.encode(), method=method, headers=headers)
+        try:
+            with urlopen(request, timeout=30) as answer:
+                status, content_type = answer.status, answer.headers.get("Content-Type", "")
+        except HTTPError as error:
+            status, content_type = error.code, error.headers.get("Content-Type", "")
+        if status >= 500 or (status >= 400 and content_type != "application/problem+json"):
+            failures.append((method, path, field, raw[:40], status))
+    assert failures == []

@@ -15,7 +15,7 @@ import yaml
 from chalicelib import departements
 from chalicelib.auth import ADMIN, CORG_PREFIX, OPP
 from chalicelib.config import Settings
-from tools import iam_actions, infra_gen
+from tools import iam_actions, iam_policies, infra_gen
 from tools.package import stage_config, template_only
 from tools.stage_secrets import vapid_parameters
 
@@ -323,36 +323,72 @@ def used() -> dict[str, list[str]]:
     return iam_actions.used_actions()
 
 
-def test_every_deployed_stage_has_its_own_policy_file() -> None:
+def _policies(stage: str) -> dict[str, dict[str, Any]]:
+    """Each deployed function's policy file for `stage`."""
+    return {f: json.loads(iam_policies.policy_file(stage, f).read_text()) for f in iam_policies.functions()}
+
+
+def test_every_function_of_every_deployed_stage_has_its_own_policy_file() -> None:
     config = json.loads((PROJECT / ".chalice" / "config.json").read_text())
+    assert iam_actions.stages() == sorted(STAGES)
+    assert set(iam_policies.functions()) == {
+        iam_policies.API,
+        "webpush_worker",
+        "retry_alert_deliveries",
+        "sweep_expired_subscriptions",
+        "sweep_disabled_endpoints",
+        "otv_reminders",
+    }
     for stage in STAGES:
         assert config["stages"][stage]["autogen_policy"] is False
-        assert config["stages"][stage]["iam_policy_file"] == f"policy-{stage}.json"
-    assert iam_actions.stages() == sorted(STAGES)
+        files = {name: f["iam_policy_file"] for name, f in config["stages"][stage]["lambda_functions"].items()}
+        assert files == {f: iam_policies.policy_file(stage, f).name for f in iam_policies.functions()}
+        assert len(set(files.values())) == len(files)
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_policy_allows_exactly_the_actions_the_code_calls(used: dict[str, list[str]], stage: str) -> None:
-    allowed = iam_actions.policy_actions(iam_actions.policy(stage))
-    missing = {action: used[action] for action in set(used) - allowed}
-    assert missing == {}, f"policy-{stage}.json lacks actions the code calls (python -m tools.iam_actions)"
-    assert allowed - set(used) == set(), f"policy-{stage}.json allows actions no code calls"
+def test_each_policy_file_is_what_its_functions_code_needs(stage: str) -> None:
+    """The drift test, per function: rewrite with `python -m tools.iam_policies --write`."""
+    prefix = stage_config(stage)["prefix"]
+    for function, document in _policies(stage).items():
+        assert document == iam_policies.policy(function, prefix), f"{function}: python -m tools.iam_policies --write"
+
+
+def test_together_the_functions_allow_every_action_the_code_calls(used: dict[str, list[str]]) -> None:
+    allowed = set().union(*(iam_actions.policy_actions(p) for p in _policies("dev").values()))
+    assert allowed == set(used)
+
+
+def test_every_function_role_in_the_template_carries_its_own_policy(template: dict[str, Any]) -> None:
+    deployed = functions(template)
+    prefix = stage_config("dev")["prefix"]
+    assert set(deployed) == {iam_policies.logical_id(f) for f in iam_policies.functions()}
+    roles = set()
+    for function, document in _policies("dev").items():
+        role = deployed[iam_policies.logical_id(function)]["Properties"]["Role"]["Fn::GetAtt"][0]
+        roles.add(role)
+        [inline] = template["Resources"][role]["Properties"]["Policies"]
+        assert inline["PolicyDocument"] == document
+        logs = next(s for s in document["Statement"] if s["Sid"] == "OwnLogs")
+        assert all(f"/aws/lambda/{prefix}-{iam_policies.logical_id(function)}-*" in arn for arn in logs["Resource"])
+    assert len(roles) == len(deployed)
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_policy_names_only_the_stage_resources(stage: str) -> None:
+def test_the_policies_name_only_the_stage_resources(stage: str) -> None:
     known = _iam_reference()
     prefix = stage_config(stage)["prefix"]
-    for statement in iam_actions.policy(stage)["Statement"]:
-        actions, arns = statement["Action"], statement["Resource"]
-        scoped = {a for a in actions if known[a]}
-        if arns == "*":
-            assert scoped == set(), f"{statement['Sid']}: {scoped} can be limited to the stage's resources"
-            continue
-        assert scoped == set(actions), f"{statement['Sid']}: IAM needs Resource * for {set(actions) - scoped}"
-        for arn in arns:
-            assert arn.split(":")[3:5] == ["*", "*"], f"{arn}: region and account come from the stack"
-            assert f":{prefix}-" in arn or f"/{prefix}-" in arn or f"/{prefix}/" in arn, arn
+    for function, document in _policies(stage).items():
+        for statement in document["Statement"]:
+            actions, arns = statement["Action"], statement["Resource"]
+            scoped = {a for a in actions if known[a]}
+            if arns == "*":
+                assert scoped == set(), f"{function} {statement['Sid']}: {scoped} can be limited to resources"
+                continue
+            assert scoped == set(actions), f"{function}: IAM needs Resource * for {set(actions) - scoped}"
+            for arn in arns:
+                assert arn.split(":")[3:5] == ["*", "*"], f"{arn}: region and account come from the stack"
+                assert f":{prefix}-" in arn or f"/{prefix}-" in arn or f"/{prefix}/" in arn, arn
 
 
 def _iam_reference() -> dict[str, list[str]]:
@@ -371,23 +407,31 @@ def _iam_reference() -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_policy_reaches_every_table_of_the_models_and_their_indexes(stage: str) -> None:
+def test_the_policies_reach_only_tables_of_the_models_and_together_all_of_them(stage: str) -> None:
     from chalicelib.models import ALL_MODELS
 
     prefix = stage_config(stage)["prefix"]
-    expected = set()
-    for model in ALL_MODELS:
-        table = f"arn:aws:dynamodb:*:*:table/{prefix}-{infra_gen.table_suffix(model)}"
-        expected.add(table)
-        if model._get_schema()["global_secondary_indexes"]:
-            expected.add(f"{table}/index/*")
-    tables = [s for s in iam_actions.policy(stage)["Statement"] if any(a.startswith("dynamodb:") for a in s["Action"])]
-    assert [set(s["Resource"]) for s in tables] == [expected]
+    tables = {f"arn:aws:dynamodb:*:*:table/{prefix}-{infra_gen.table_suffix(m)}" for m in ALL_MODELS}
+    indexes = {
+        f"arn:aws:dynamodb:*:*:table/{prefix}-{infra_gen.table_suffix(m)}/index/*"
+        for m in ALL_MODELS
+        if m._get_schema()["global_secondary_indexes"]
+    }
+    named = {
+        arn
+        for document in _policies(stage).values()
+        for statement in document["Statement"]
+        if any(a.startswith("dynamodb:") for a in statement["Action"])
+        for arn in statement["Resource"]
+    }
+    assert named <= tables | indexes
+    assert tables <= named
 
 
-def test_the_prod_policy_is_the_dev_policy_for_the_prod_prefix() -> None:
-    dev = json.dumps(iam_actions.policy("dev")).replace(stage_config("dev")["prefix"], stage_config("prod")["prefix"])
-    assert json.loads(dev) == iam_actions.policy("prod")
+def test_the_prod_policies_are_the_dev_policies_for_the_prod_prefix() -> None:
+    dev, prod = stage_config("dev")["prefix"], stage_config("prod")["prefix"]
+    for function, document in _policies("dev").items():
+        assert json.loads(json.dumps(document).replace(dev, prod)) == _policies("prod")[function]
 
 
 # --- The scan itself ------------------------------------------------------------------------------
@@ -482,3 +526,136 @@ def test_the_gateway_own_answers_are_french_problems_with_the_security_headers(t
         problem = json.loads(answer["ResponseTemplates"]["application/json"])
         assert problem["detail"] and "Missing Authentication Token" not in problem["detail"]
         assert problem["status"] == int(answer.get("StatusCode", problem["status"]))
+
+
+# --- AWS WAF ---------------------------------------------------------------------------------------
+
+
+def _web_acl(template: dict[str, Any]) -> dict[str, Any]:
+    [acl] = resources(template, "AWS::WAFv2::WebACL").values()
+    return dict(acl["Properties"])
+
+
+def _matches(statement: dict[str, Any], method: str, path: str) -> bool:
+    """What the scope-down statements of this template mean for one request (the subset they use)."""
+    if "AndStatement" in statement:
+        return all(_matches(s, method, path) for s in statement["AndStatement"]["Statements"])
+    if "OrStatement" in statement:
+        return any(_matches(s, method, path) for s in statement["OrStatement"]["Statements"])
+    match = statement["ByteMatchStatement"]
+    value = method if "Method" in match["FieldToMatch"] else path
+    needle, where = match["SearchString"], match["PositionalConstraint"]
+    return {
+        "EXACTLY": value == needle,
+        "ENDS_WITH": value.endswith(needle),
+        "CONTAINS": needle in value,
+        "STARTS_WITH": value.startswith(needle),
+    }[where]
+
+
+def _rate_rules_counting(acl: dict[str, Any], method: str, path: str) -> set[str]:
+    counted = set()
+    for rule in acl["Rules"]:
+        rate = rule["Statement"].get("RateBasedStatement")
+        if rate and ("ScopeDownStatement" not in rate or _matches(rate["ScopeDownStatement"], method, path)):
+            counted.add(rule["Name"])
+    return counted
+
+
+def test_a_web_acl_guards_the_api_stage(template: dict[str, Any]) -> None:
+    acl = _web_acl(template)
+    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    [association] = resources(template, "AWS::WAFv2::WebACLAssociation").values()
+    target = association["Properties"]["ResourceArn"]["Fn::Join"][1]
+    assert {"Ref": "RestAPI"} in target and {"Ref": "RestAPI.Stage"} in target
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "rules"),
+    [
+        ("POST", "/api/subscriptions", {"RegistrationsPerIp"}),
+        ("PUT", "/api/subscriptions/Zx8_abc", {"SubscriptionChangesPerIp"}),
+        ("DELETE", "/api/subscriptions/Zx8_abc", {"SubscriptionChangesPerIp"}),
+        ("POST", "/api/auth/login", {"AuthPerIp"}),
+        ("POST", "/auth/login", {"AuthPerIp"}),  # a custom domain without the stage prefix
+        ("GET", "/api/feed", set()),
+        ("GET", "/api/alerts/34", set()),
+        ("POST", "/api/corg/alerts", set()),
+    ],
+)
+def test_rate_limits_per_ip_count_each_route_family_and_everything_under_a_general_cap(
+    template: dict[str, Any], method: str, path: str, rules: set[str]
+) -> None:
+    assert _rate_rules_counting(_web_acl(template), method, path) == rules | {"AllRequestsPerIp"}
+
+
+def test_every_rate_limit_is_a_parameter_per_ip_over_five_minutes_answered_in_french(
+    template: dict[str, Any],
+) -> None:
+    acl = _web_acl(template)
+    parameters = template["Parameters"]
+    rates = {r["Name"]: r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]}
+    assert len(rates) == 4
+    limits = {}
+    for name, rule in rates.items():
+        statement = rule["Statement"]["RateBasedStatement"]
+        assert (statement["AggregateKeyType"], statement["EvaluationWindowSec"]) == ("IP", 300)
+        limits[name] = parameters[statement["Limit"]["Ref"]]["Default"]
+        response = rule["Action"]["Block"]["CustomResponse"]
+        assert response["ResponseCode"] == 429
+        assert {"Name": "Retry-After", "Value": "300"} in response["ResponseHeaders"]
+        problem = json.loads(acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]["Content"])
+        assert problem["status"] == 429 and "réessayez" in problem["detail"]
+    assert limits["AllRequestsPerIp"] > max(v for k, v in limits.items() if k != "AllRequestsPerIp")
+    # the app's own limit is per minute: five of its minutes hold more than the WAF lets through
+    assert limits["RegistrationsPerIp"] <= 5 * Settings().registrations_per_minute
+
+
+def test_the_managed_rule_groups_run_after_the_rate_limits_with_the_body_size_reviewed(
+    template: dict[str, Any],
+) -> None:
+    from chalicelib.validation import MAX_BODY_BYTES
+
+    acl = _web_acl(template)
+    groups = {
+        r["Statement"]["ManagedRuleGroupStatement"]["Name"]: r
+        for r in acl["Rules"]
+        if "ManagedRuleGroupStatement" in r["Statement"]
+    }
+    assert set(groups) == {
+        "AWSManagedRulesAmazonIpReputationList",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesCommonRuleSet",
+    }
+    assert all(g["OverrideAction"] == {"None": {}} for g in groups.values())
+    common = groups["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
+    assert common["RuleActionOverrides"] == [{"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}]
+    [oversized] = [r for r in acl["Rules"] if r["Name"] == "OversizedBody"]
+    size = oversized["Statement"]["SizeConstraintStatement"]
+    # a feed item (2,000 characters, each up to 6 bytes once JSON-escaped) must pass
+    assert 2_000 * 6 + 120 * 6 < size["Size"] <= MAX_BODY_BYTES
+    assert acl["AssociationConfig"]["RequestBody"]["API_GATEWAY"]["DefaultSizeInspectionLimit"] == "KB_16"
+    priorities = [r["Priority"] for r in acl["Rules"]]
+    assert len(set(priorities)) == len(priorities)
+    rate_last = max(r["Priority"] for r in acl["Rules"] if "RateBasedStatement" in r["Statement"])
+    assert all(g["Priority"] > rate_last for g in groups.values())
+
+
+def test_the_waf_logs_blocked_requests_only_without_tokens_or_positions_for_as_long_as_the_functions(
+    template: dict[str, Any],
+) -> None:
+    config = json.loads((PROJECT / ".chalice" / "config.json").read_text())
+    [logging_config] = resources(template, "AWS::WAFv2::LoggingConfiguration").values()
+    properties = logging_config["Properties"]
+    groups = {
+        sub(g["Properties"]["LogGroupName"]): g["Properties"]
+        for g in resources(template, "AWS::Logs::LogGroup").values()
+    }
+    waf_group = groups["aws-waf-logs-${ResourcePrefix}"]
+    assert waf_group["RetentionInDays"] == config["log_retention_in_days"]
+    [destination] = properties["LogDestinationConfigs"]
+    assert sub(destination).endswith(":log-group:aws-waf-logs-${ResourcePrefix}")
+    assert {"SingleHeader": {"Name": "authorization"}} in properties["RedactedFields"]
+    assert {"QueryString": {}} in properties["RedactedFields"]
+    assert properties["LoggingFilter"]["DefaultBehavior"] == "DROP"

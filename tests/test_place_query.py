@@ -80,6 +80,12 @@ def test_first_and_roman_arrondissements(typed: str, number: int) -> None:
     assert hint_of(typed)[1] == {"arrondissement": number}
 
 
+def test_the_start_of_a_postal_code_typed_so_far() -> None:
+    assert hint_of("toulon 830") == ("toulon", {"postal_code": "830"})
+    assert hint_of("toulon 8300") == ("toulon", {"postal_code": "8300"})
+    assert hint_of("saint-paul 974") == ("saint paul", {"departments": {"974"}})  # a département first
+
+
 def test_a_small_number_is_read_both_ways() -> None:
     assert hint_of("lyon 3") == ("lyon", {"departments": {"03"}, "arrondissement": 3})
     assert hint_of("rennes 35") == ("rennes", {"departments": {"35"}})  # no 35th arrondissement

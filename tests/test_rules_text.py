@@ -109,3 +109,22 @@ def test_an_excerpt_quotes_what_the_operator_typed(typed: str, excerpt: str) -> 
     findings = check_alert(text=typed, offence_type="cambriolage_habitation", offence_established=True)
     assert excerpt in [f.excerpt for f in findings]
     assert all(f.excerpt is None or f.excerpt in typed for f in findings)
+
+
+def test_any_text_is_checked_without_error_and_excerpts_come_from_it() -> None:
+    import random
+
+    from chalicelib import rules
+
+    rng = random.Random(12)
+    pool = [chr(c) for c in range(0x20, 0x250)] + [
+        "\u00ad", "\u200b", "\u200d", "\u2060", "\ufeff", "\u202e", "\u0430", "\u0435", "\u03bf", "\u0301", "\u0130",
+        "\ufb01", "😀", "🏴", " ", "-", ".", "'", "a ", "Jean ", "Rom-", "suspect ", "06 ",
+    ]  # fmt: skip
+    for _ in range(400):
+        typed = "".join(rng.choice(pool) for _ in range(rng.randint(0, 240)))
+        prepared = text.prepare(typed)
+        for finding in check_alert(text=typed, offence_type="cambriolage_habitation", offence_established=True):
+            excerpt = finding.excerpt
+            assert excerpt is None or excerpt in rules.normalize_text(typed) or excerpt in prepared.shown
+        assert isinstance(redact(typed), str)

@@ -118,28 +118,113 @@ def test_the_department_is_normalised_and_20_is_refused(client: Any) -> None:
     assert response.json_body["code"] == "invalid_department"
 
 
-def test_the_same_token_reuses_its_subscription_and_endpoint(client: Any) -> None:
+def put(client: Any, subscription_id: str, body: dict[str, Any]) -> Any:
+    return client.http.put(f"/subscriptions/{subscription_id}", headers=JSON, body=_json(body))
+
+
+def test_the_same_token_registered_again_gets_a_new_id_and_keeps_one_endpoint(client: Any) -> None:
     first = subscribe(client).json_body["id"]
     second = subscribe(client).json_body["id"]
-    assert first == second
-    assert len(stored()) == 1 and len(endpoints()) == 1
+    assert first != second
+    [item] = stored()
+    assert item.id == second
+    assert len(endpoints()) == 1
     assert len(topic_endpoints("34")) == 1 and len(topic_endpoints(None)) == 1
+
+
+def test_whoever_knows_a_token_cannot_take_over_its_subscription(client: Any) -> None:
+    """Registering a victim's token never answers the victim's id: the id an attacker gets back is
+    a new one, and the victim's old id stops working (its app registers again on the 404)."""
+    victim = subscribe(client).json_body["id"]
+    attacker = subscribe(client, department="74").json_body["id"]
+    assert attacker != victim
+    assert put(client, victim, {"department": "2A"}).status_code == 404
+    assert client.http.delete(f"/subscriptions/{victim}").status_code == 404
+    assert len(endpoints()) == 1 and len(topic_endpoints(None)) == 1
+    again = subscribe(client).json_body["id"]  # the victim's app, on its next launch
+    assert put(client, attacker, {"department": "2A"}).status_code == 404
+    assert put(client, again, {"department": "34"}).status_code == 200
 
 
 def test_registering_the_same_token_elsewhere_moves_it(client: Any) -> None:
     first = subscribe(client).json_body["id"]
-    assert subscribe(client, department="74").json_body == {"id": first, "department": "74"}
+    moved = subscribe(client, department="74").json_body
+    assert moved["department"] == "74" and moved["id"] != first
     assert topic_endpoints("34") == [] and len(topic_endpoints("74")) == 1
     assert len(topic_endpoints(None)) == 1
 
 
 def test_a_deleted_endpoint_is_recreated_when_its_token_registers_again(client: Any) -> None:
-    first = subscribe(client).json_body["id"]
+    subscribe(client)
     sns.delete_endpoint(stored()[0].endpoint_arn)
-    assert subscribe(client).json_body["id"] == first
+    again = subscribe(client).json_body["id"]
     [endpoint] = endpoints()
-    assert stored()[0].endpoint_arn == endpoint
+    [item] = stored()
+    assert (item.id, item.endpoint_arn) == (again, endpoint)
     assert endpoint in topic_endpoints("34")
+
+
+def test_two_registrations_of_one_token_racing_leave_one_subscription(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = subscribe(client).json_body["id"]
+    real = subscriptions._find_by_token
+    racing = real(hashlib.sha256(IOS_TOKEN.encode()).hexdigest())
+    subscribe(client)  # the other registration wins while this one still holds the first item
+    monkeypatch.setattr(subscriptions, "_find_by_token", lambda token_hash: racing)
+    response = subscribe(client)
+    assert response.status_code == 409
+    assert [s.id for s in stored()] != [first] and len(stored()) == 1
+    assert len(endpoints()) == 1 and len(topic_endpoints("34")) == 1
+
+
+# --- Flood limits ---------------------------------------------------------------------------------
+
+
+def test_registrations_per_client_and_minute_are_capped_with_a_french_429(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRATIONS_PER_MINUTE", "3")
+    get_settings.cache_clear()
+    try:
+        answers = [subscribe(client, token=f"{i:064x}").status_code for i in range(5)]
+        refused = subscribe(client, token="f" * 64)
+    finally:
+        monkeypatch.delenv("REGISTRATIONS_PER_MINUTE")
+        get_settings.cache_clear()
+    assert answers == [201, 201, 201, 429, 429]
+    assert refused.json_body["code"] == "too_many_registrations"
+    assert "réessayez dans une minute" in refused.json_body["detail"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 61
+    assert len(stored()) == 3 and len(endpoints()) == 3  # nothing created beyond the limit
+
+
+def test_the_rate_limit_counts_each_client_address_apart_and_stores_no_address(aws: Any) -> None:
+    from chalicelib import limits
+    from chalicelib.errors import AppError
+    from chalicelib.models import Marker
+
+    now = 1_800_000_000.0
+    for _ in range(2):
+        limits.take_rate("register", "203.0.113.7", limit=2, now=now)
+    with pytest.raises(AppError) as refused:
+        limits.take_rate("register", "203.0.113.7", limit=2, now=now + 1)
+    assert refused.value.status == 429
+    limits.take_rate("register", "198.51.100.1", limit=2, now=now)  # another client
+    limits.take_rate("register", "203.0.113.7", limit=2, now=now + 60)  # the next minute
+    keys = [m.key for m in Marker.scan()]
+    assert len(keys) == 3 and not any("203.0.113.7" in k or "198.51.100.1" in k for k in keys)
+    assert all(m.expires_at is not None for m in Marker.scan())
+
+
+def test_the_console_counts_active_subscriptions_only(client: Any) -> None:
+    for i in range(3):
+        subscribe(client, token=f"{i:064x}")
+    expired, disabled, _ = stored()
+    expired.expires_at = datetime.now(UTC) - timedelta(minutes=5)
+    expired.save()
+    disabled.update(actions=[Subscription.audience.set("disabled#web")])
+    assert subscriptions.count("34") == 1
 
 
 # --- Half-done registrations are undone ----------------------------------------------------------

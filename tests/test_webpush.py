@@ -550,3 +550,116 @@ def test_the_worker_is_wired_to_the_web_push_queue() -> None:
 
     (source,) = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
     assert (source.name, source.queue) == ("webpush_worker", get_settings().webpush_queue_name)
+
+
+# -- dead endpoints are disabled, not retried forever ------------------------------------------------
+
+
+def send_alert(client: Any, revision: int) -> str:
+    log_key = record_alert(revision=revision)
+    CHANNEL.deliver(notification(log_key=log_key, revision=revision, alert_id=f"alert-{revision}"))
+    return log_key
+
+
+def requeue_everything(client: Any) -> int:
+    """Like `drain`, but feeding the redelivered batches back; how many times something was requeued."""
+    rounds = 0
+    requeued = run_worker(client)
+    while requeued:
+        rounds += 1
+        bodies = [batch.body for batch, _ in requeued]
+        event = client.events.generate_sqs_event(message_bodies=bodies, queue_name="q")
+        client.lambda_.invoke("webpush_worker", event)
+        requeued = take(get_settings().webpush_queue_name)
+    return rounds
+
+
+def subscription(subscription_id: str) -> Any:
+    from chalicelib.models import Subscription
+
+    return Subscription.get(subscription_id)
+
+
+def test_a_push_service_failing_a_browser_on_consecutive_alerts_disables_it_and_keeps_the_dlq_for_real_faults(
+    client: Any, push_service: PushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import subscriptions
+
+    monkeypatch.setenv("WEBPUSH_MAX_FAILURES", "3")
+    get_settings.cache_clear()
+    healthy, dead = push_service.subscribe(), push_service.subscribe()
+    healthy_id, dead_id = add_subscription(healthy), add_subscription(dead)
+    push_service.answer(503, endpoint=dead["endpoint"])
+
+    requeue_everything_rounds = [requeue_everything_alert(client, revision) for revision in (1, 2, 3)]
+
+    assert requeue_everything_rounds == [4, 0, 0]  # only the first failure is retried by SQS
+    dead_letters = take(get_settings().webpush_dead_letter_queue_name)
+    assert [[t.id for t in batch.targets] for batch, _ in dead_letters] == [[dead_id]]
+    item = subscription(dead_id)
+    assert (item.failures, item.audience, item.disabled_at is not None) == (3, "disabled#web", True)
+    assert subscriptions.count("34") == 1  # the console counts the healthy browser only
+    attempts = len(push_service.attempts(dead["endpoint"]))
+    requeue_everything_alert(client, 4)
+    assert len(push_service.attempts(dead["endpoint"])) == attempts  # a disabled browser is not sent to
+    assert len(push_service.deliveries(healthy["endpoint"])) == 4
+    assert subscription(healthy_id).failures is None
+
+    assert subscriptions.sweep_disabled() == 1
+    assert not stored(dead_id) and stored(healthy_id)
+    get_settings.cache_clear()
+
+
+def requeue_everything_alert(client: Any, revision: int) -> int:
+    send_alert(client, revision)
+    return requeue_everything(client)
+
+
+@pytest.mark.parametrize("status", [400, 403, 413, 500, 307])
+def test_every_refusal_but_404_410_429_counts_toward_disabling(
+    client: Any, push_service: PushService, status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBPUSH_MAX_FAILURES", "2")
+    get_settings.cache_clear()
+    dead = push_service.subscribe()
+    dead_id = add_subscription(dead)
+    push_service.answer(status, endpoint=dead["endpoint"])
+    for revision in (1, 2):
+        requeue_everything_alert(client, revision)
+    take(get_settings().webpush_dead_letter_queue_name)
+    assert subscription(dead_id).audience == "disabled#web"
+    get_settings.cache_clear()
+
+
+def test_a_throttled_push_service_and_a_success_never_disable(
+    client: Any, push_service: PushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBPUSH_MAX_FAILURES", "2")
+    get_settings.cache_clear()
+    flaky, throttled = push_service.subscribe(), push_service.subscribe()
+    flaky_id, throttled_id = add_subscription(flaky), add_subscription(throttled)
+    push_service.answer(429, endpoint=throttled["endpoint"], retry_after=3600)
+    push_service.answer(500, endpoint=flaky["endpoint"], times=webpush.POLICY.tries)  # fails one alert
+    requeue_everything_alert(client, 1)  # flaky: sent on a redelivery
+    push_service.answer(500, endpoint=flaky["endpoint"], times=webpush.POLICY.tries * 5)
+    requeue_everything_alert(client, 2)  # flaky: fails the whole alert (1 in a row)
+    take(get_settings().webpush_dead_letter_queue_name)
+    push_service.reset()
+    push_service.answer(429, endpoint=throttled["endpoint"], retry_after=3600)
+    requeue_everything_alert(client, 3)  # flaky: sent, its streak ends
+    assert (subscription(flaky_id).failures, subscription(flaky_id).audience) == (None, "34#web")
+    assert (subscription(throttled_id).failures, subscription(throttled_id).audience) == (None, "34#web")
+    get_settings.cache_clear()
+
+
+def test_pruned_browsers_free_their_push_services_count(client: Any, push_service: PushService) -> None:
+    from chalicelib import limits
+    from chalicelib.push.push_services import LOOPBACK
+
+    gone = push_service.subscribe()
+    subscribe_browser(client, gone)
+    subscribe_browser(client, push_service.subscribe())
+    assert limits.counted(f"push-service#{LOOPBACK}") == 2
+    push_service.unsubscribe(gone)
+    requeue_everything_alert(client, 1)
+    assert limits.counted(f"push-service#{LOOPBACK}") == 1

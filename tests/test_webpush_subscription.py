@@ -62,12 +62,68 @@ def test_a_browser_subscribes_with_its_push_subscription(
         assert secret not in response.body.decode() and secret not in caplog.text
 
 
-def test_the_same_browser_subscribing_again_keeps_one_subscription(client: Any, push_service: PushService) -> None:
+def test_the_same_browser_subscribing_again_gets_a_new_id_and_keeps_one_subscription(
+    client: Any, push_service: PushService
+) -> None:
     web_push = push_service.subscribe()
     first = subscribe(client, web_push).json_body["id"]
     again = subscribe(client, web_push, department="74").json_body
-    assert again == {"id": first, "department": "74"}
-    assert [s.audience for s in Subscription.scan()] == ["74#web"]
+    assert again["department"] == "74" and again["id"] != first
+    assert [(s.id, s.audience) for s in Subscription.scan()] == [(again["id"], "74#web")]
+    assert client.http.delete(f"/subscriptions/{first}").status_code == 404
+
+
+def test_stored_keys_are_never_overwritten_new_keys_make_a_new_subscription(
+    client: Any, push_service: PushService
+) -> None:
+    victim = push_service.subscribe()
+    victim_id = subscribe(client, victim).json_body["id"]
+    forged = {**victim, "keys": push_service.subscribe()["keys"]}  # the same endpoint, other keys
+
+    response = subscribe(client, forged)
+
+    assert response.status_code == 201 and response.json_body["id"] != victim_id
+    [item] = Subscription.scan()
+    assert (item.id, item.web_push["keys"]) == (response.json_body["id"], forged["keys"])
+    assert client.http.put(f"/subscriptions/{victim_id}", headers=JSON, body="{}").status_code == 404
+    assert subscribe(client, victim).status_code == 201  # the real browser registers again
+    [item] = Subscription.scan()
+    assert item.web_push["keys"] == victim["keys"]
+
+
+def test_one_key_pair_serves_one_subscription(client: Any, push_service: PushService) -> None:
+    """A flood reusing one key pair for many endpoints gets one subscription (RFC 8291: each
+    browser subscription has its own keys)."""
+    first = push_service.subscribe()
+    assert subscribe(client, first).status_code == 201
+    for _ in range(3):
+        reused = {**push_service.subscribe(), "keys": first["keys"]}
+        response = subscribe(client, reused)
+        assert response.status_code == 409
+        assert response.json_body["code"] == "subscription_limit"
+    assert Subscription.count() == 1
+
+
+def test_each_push_service_holds_at_most_its_limit_and_removals_free_room(
+    client: Any, push_service: PushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import limits
+    from chalicelib.push.push_services import LOOPBACK
+
+    monkeypatch.setenv("WEBPUSH_MAX_PER_PUSH_SERVICE", "2")
+    get_settings.cache_clear()
+    first = subscribe(client, push_service.subscribe()).json_body["id"]
+    kept = push_service.subscribe()
+    subscribe(client, kept)
+    assert subscribe(client, kept).status_code == 201  # a rotation takes its own place
+    refused = subscribe(client, push_service.subscribe())
+    assert (refused.status_code, refused.json_body["code"]) == (409, "subscription_limit")
+    assert limits.counted(f"push-service#{LOOPBACK}") == 2
+    assert client.http.delete(f"/subscriptions/{first}").status_code == 204
+    assert limits.counted(f"push-service#{LOOPBACK}") == 1
+    assert subscribe(client, push_service.subscribe()).status_code == 201
+    monkeypatch.delenv("WEBPUSH_MAX_PER_PUSH_SERVICE")
+    get_settings.cache_clear()
 
 
 def test_a_browser_moves_withdraws_and_deletes_like_a_phone(client: Any, push_service: PushService) -> None:
@@ -144,6 +200,20 @@ def test_an_endpoint_outside_the_allow_list_is_a_400(client: Any, push_service: 
 )
 def test_the_known_push_services_are_accepted_in_every_stage(endpoint: str, prod_stage: None) -> None:
     check_endpoint(endpoint)
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://fcm.googleapis.com:22/fcm/send/abc",
+        "https://fcm.googleapis.com:8443/fcm/send/abc",
+        "https://updates.push.services.mozilla.com:80/wpush/v2/abc",
+    ],
+)
+def test_an_explicit_port_other_than_443_is_refused(endpoint: str, prod_stage: None) -> None:
+    with pytest.raises(ValueError, match="port"):
+        check_endpoint(endpoint)
+    check_endpoint(endpoint.replace(endpoint.split("/")[2], endpoint.split("/")[2].split(":")[0] + ":443"))
 
 
 @pytest.mark.parametrize(

@@ -132,6 +132,9 @@ def check(build_dir: Path) -> dict[str, Any]:
         data = sorted(n.rsplit("/", 1)[1] for n in archive.namelist() if n.startswith("chalicelib/data/"))
         if not data:
             raise CheckError("no data in chalicelib/data: the brigade search would find nothing")
+        if "manifest.json" not in data:
+            raise CheckError("no chalicelib/data/manifest.json: the data did not go through `make data`'s checks")
+        described = json.loads(archive.read("chalicelib/data/manifest.json"))["data"]
         with tempfile.TemporaryDirectory(prefix="lambda-task-") as folder:
             root = Path(folder)
             archive.extractall(root)
@@ -153,6 +156,7 @@ def check(build_dir: Path) -> dict[str, Any]:
         "handlers": handlers,
         "modules_imported": len(spec["modules"]),
         "data_files": data,
+        "data": described,
         "smoke_requests": first["smoke"],
     }
 

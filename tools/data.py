@@ -107,9 +107,12 @@ def run(
     with tempfile.TemporaryDirectory() as folder:
         staging = Path(folder)
         stage(source, staging, zones=zones, competence=competence, annuaire=annuaire)
-        report: dict[str, Any] = (
-            {"changes": changes(index(source), index(staging), source, staging)} if official else {}
-        )
+        report: dict[str, Any] = {}
+        if official:
+            report["changes"] = {
+                **changes(index(source), index(staging), source, staging),
+                "conflicts": conflicts(staging),
+            }
         report["written"] = not official or apply
         if report["written"]:
             build(staging, out)
@@ -353,12 +356,27 @@ def changes(
     }
 
 
+def conflicts(data_dir: Path) -> list[dict[str, str]]:
+    """Communes the zones file and the Ministry's file put in different zones (the Ministry's wins:
+    check the arrêté, or whether the Ministry's file is late)."""
+    from chalicelib import competence, zones
+
+    by_text = zones.load(data_dir / zones.FILE_NAME)
+    by_ministry = competence.load(data_dir / competence.FILE_NAME)
+    return [
+        {"commune": code, "zones_file": by_text[code].zone, "ministry": by_ministry[code].institution}
+        for code in sorted(set(by_text) & set(by_ministry))
+        if by_text[code].zone != by_ministry[code].institution
+    ]
+
+
 def print_report(report: dict[str, Any]) -> None:
     titles = {
         "zone": "Communes dont la zone change",
         "competent_unit": "Communes dont l'unité change",
         "units_added": "Unités ajoutées",
         "units_closed": "Unités fermées (absentes des nouvelles fiches)",
+        "conflicts": "Communes où l'arrêté et le fichier du ministère diffèrent (le ministère l'emporte)",
     }
     for key, title in titles.items():
         entries = report.get("changes", {}).get(key, [])

@@ -269,6 +269,36 @@ def _permission(aws: Any, name: str, p: dict[str, Any]) -> tuple[str, dict[str, 
     return name, {}
 
 
+WAF_NUMBERS = {"Limit", "EvaluationWindowSec", "Size", "Priority", "ResponseCode"}
+
+
+def _numbers(value: Any) -> Any:
+    """Parameters resolve to text; the WAF API wants its limits and sizes as numbers."""
+    if isinstance(value, dict):
+        return {k: int(v) if k in WAF_NUMBERS and isinstance(v, str) else _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    return value
+
+
+def _web_acl(aws: Any, name: str, p: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    wafv2 = aws("wafv2")
+    acl = wafv2.create_web_acl(**api_params(wafv2, "CreateWebACL", _numbers(p)))["Summary"]
+    return f"{acl['Name']}|{acl['Id']}|{p['Scope']}", {"Arn": acl["ARN"], "Id": acl["Id"]}
+
+
+def _web_acl_association(aws: Any, name: str, p: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    aws("wafv2").associate_web_acl(WebACLArn=p["WebACLArn"], ResourceArn=p["ResourceArn"])
+    return f"{p['WebACLArn']}|{p['ResourceArn']}", {}
+
+
+def _waf_logging(aws: Any, name: str, p: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    wafv2 = aws("wafv2")
+    configuration = api_params(wafv2, "PutLoggingConfiguration", {"LoggingConfiguration": p})
+    wafv2.put_logging_configuration(**configuration)
+    return p["ResourceArn"], {}
+
+
 STAND_INS: dict[str, StandIn] = {
     "AWS::ApiGateway::RestApi": _rest_api,
     "AWS::ApiGateway::Deployment": _deployment,
@@ -282,6 +312,9 @@ STAND_INS: dict[str, StandIn] = {
     "AWS::CloudWatch::Dashboard": _dashboard,
     "AWS::SNS::Subscription": _subscription,
     "Custom::SnsPlatformApplication": _platform_application,
+    "AWS::WAFv2::WebACL": _web_acl,
+    "AWS::WAFv2::WebACLAssociation": _web_acl_association,
+    "AWS::WAFv2::LoggingConfiguration": _waf_logging,
 }
 # Types moto's CloudFormation accepts but does not build as AWS does: its RestApi ignores the OpenAPI
 # `Body`, so the API would have no method and no deployment could be made of it.

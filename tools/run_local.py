@@ -269,9 +269,10 @@ def _request_handler() -> type:
 
     class RequestHandler(ChaliceRequestHandler):
         """Every HTTP method reaches the app, which answers a problem+json 405 (the base class
-        answers TRACE, QUERY… with an HTML 501); what the gateway answers itself (OPTIONS, unknown
-        paths) carries the security headers too, as API Gateway's gateway responses do; text is
-        gzip-compressed as API Gateway and CloudFront compress it (`compressed`); the access
+        answers TRACE, QUERY… with an HTML 501); `sourceIp` is the socket peer, as API Gateway's is
+        the caller's; what the gateway answers itself (OPTIONS, unknown paths) carries the security
+        headers too, as API Gateway's gateway responses do; text is gzip-compressed as API Gateway
+        and CloudFront compress it (`compressed`); the access
         log drops query strings, since they may carry a position (`/brigades/nearest?lat=..`) and
         positions are never logged."""
 
@@ -279,6 +280,11 @@ def _request_handler() -> type:
             if name.startswith("do_"):
                 return self._generic_handle
             raise AttributeError(name)
+
+        def _generic_handle(self) -> None:
+            # API Gateway's `sourceIp` is the caller's address; chalice local writes 127.0.0.1.
+            self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
+            super()._generic_handle()
 
         def _send_http_response(self, code: int, headers: dict[str, Any], body: Any) -> None:
             headers = {**SECURITY_HEADERS, **headers}

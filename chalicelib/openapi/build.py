@@ -272,12 +272,15 @@ ERRORS: dict[int, str] = {
     404: "Ressource inconnue.",
     405: "Méthode non autorisée sur ce chemin : l'en-tête `Allow` liste celles qui le sont.",
     406: "Le document est un PDF : l'en-tête `Accept` doit l'accepter.",
-    409: "Modification concurrente, ou requête de même clé d'idempotence en cours : réessayer.",
+    409: (
+        "Modification concurrente, requête de même clé d'idempotence en cours (réessayer), ou limite "
+        "d'abonnements atteinte (clés de chiffrement déjà utilisées, service de notification complet)."
+    ),
     410: "L'appareil n'est plus joignable : s'abonner à nouveau.",
     413: "Corps de requête trop volumineux.",
     415: "Corps de requête qui n'est pas du JSON.",
     422: "Requête comprise mais refusée (consentement absent, règles de contenu, clé réutilisée).",
-    429: "Trop de tentatives de connexion (en-tête `Retry-After`).",
+    429: "Trop de tentatives de connexion ou d'inscriptions depuis cette adresse (en-tête `Retry-After`).",
     500: "Erreur interne, sans détail : réessayer plus tard.",
     503: "Un service AWS nécessaire est indisponible (en-tête `Retry-After`) : réessayer plus tard.",
 }

@@ -253,17 +253,21 @@ def subscriptions(components: dict[str, Schema]) -> Paths:
     return {
         "/subscriptions": {
             "post": op(
-                "S'abonner aux alertes d'un département (consentement obligatoire)",
+                "S'abonner aux alertes d'un département (consentement obligatoire). Un jeton ou un "
+                "navigateur déjà inscrit reçoit un nouvel identifiant : l'ancien ne sert plus (404). "
+                "409 : clés de chiffrement déjà utilisées ou service de notification complet ; "
+                "429 : trop d'inscriptions depuis cette adresse dans la minute (en-tête Retry-After)",
                 answer(201, ref("Subscription"), description="Abonné"),
                 id="createSubscription",
                 tag="subscriptions",
-                errors=(422,),
+                errors=(409, 422, 429),
                 body=model("subscriptions:SubscriptionBody", components),
             )
         },
         "/subscriptions/{subscription_id}": {
             "put": op(
-                "Rafraîchir, changer de département ou retirer le consentement",
+                "Rafraîchir, changer de département ou retirer le consentement (410 : appareil ou "
+                "navigateur devenu injoignable, à réinscrire)",
                 answer(
                     200,
                     obj({"id": TEXT, "department": ref("DepartmentCode"), "subscribed": BOOL}),

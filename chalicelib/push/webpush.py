@@ -9,6 +9,13 @@
   service says are gone, hands the ones still failing back to SQS with a growing delay and, after
   `len(REDELIVERY_DELAYS)` redeliveries, to the dead-letter queue; sent, failed and pruned counts
   are added to the alert's log entry.
+
+A push service that fails a subscription with anything but 2xx/404/410/429 (another 4xx, a 5xx,
+a redirect, no answer) on `WEBPUSH_MAX_FAILURES` consecutive alerts gets it disabled (audience
+`disabled#web`: not sent to, not counted; `subscriptions.sweep_disabled` removes it), as SNS
+disables dead mobile endpoints. A subscription already failing on the previous alert is not
+retried again: only failures of healthy subscriptions (a push-service outage) reach the
+dead-letter queue.
 """
 
 from __future__ import annotations
@@ -17,15 +24,17 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cache, cached_property, lru_cache
 from typing import Any
 
-from chalicelib import aws
+from chalicelib import aws, limits
 from chalicelib.config import get_settings
 from chalicelib.observability import metric, traced
 from chalicelib.push import DeliveryResult, Notification
+from chalicelib.push.push_services import push_service
 from chalicelib.push.webpush_sender import Job, Outcome, Policy, Push, Target, VapidSigner, send
 
 log = logging.getLogger(__name__)
@@ -49,20 +58,20 @@ class Batch:
     expires_at: float  # epoch seconds: from then on the push is late and is dropped
     targets: tuple[Target, ...]
     attempt: int = 0
+    failing: Mapping[str, int] = field(default_factory=dict)  # targets the previous alerts failed
 
     @cached_property
     def body(self) -> str:
         """The message body (computed once: its size decides how batches are grouped)."""
-        return json.dumps(
-            {
-                "notification": asdict(self.notification),
-                "expires_at": self.expires_at,
-                "attempt": self.attempt,
-                "subscriptions": [[t.id, t.endpoint, t.p256dh, t.auth] for t in self.targets],
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        document: dict[str, Any] = {
+            "notification": asdict(self.notification),
+            "expires_at": self.expires_at,
+            "attempt": self.attempt,
+            "subscriptions": [[t.id, t.endpoint, t.p256dh, t.auth] for t in self.targets],
+        }
+        if self.failing:
+            document["failing"] = dict(self.failing)
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def decode(cls, body: str) -> Batch:
@@ -72,6 +81,7 @@ class Batch:
             expires_at=float(document["expires_at"]),
             targets=tuple(Target(*row) for row in document["subscriptions"]),
             attempt=int(document["attempt"]),
+            failing={str(k): int(v) for k, v in (document.get("failing") or {}).items()},
         )
 
 
@@ -91,6 +101,7 @@ class Report(Counts):
     redelivered: int = 0
     dead_lettered: int = 0
     dropped: int = 0
+    disabled: int = 0
     dropped_batches: list[str] = field(default_factory=list)  # why each dropped batch was dropped
 
     def add(self, counts: Counts) -> None:
@@ -108,7 +119,8 @@ class WebPushChannel:
         expires_at = time.time() + notification.ttl_seconds
         batches = subscriptions = 0
         try:
-            for group in _calls(Batch(notification, expires_at, chunk) for chunk in _audience(notification.department)):
+            chunks = _audience(notification.department)
+            for group in _calls(Batch(notification, expires_at, chunk, failing=failing) for chunk, failing in chunks):
                 _enqueue(queue_url(get_settings().webpush_queue_name), group)
                 batches += len(group)
                 subscriptions += sum(len(batch.targets) for batch in group)
@@ -126,12 +138,14 @@ CHANNEL = WebPushChannel()
 # -- fan-out ----------------------------------------------------------------------------------------
 
 
-def _audience(department: str | None) -> Iterator[tuple[Target, ...]]:
-    """The web subscriptions of a département (of all when None), in batches sized for SQS."""
+def _audience(department: str | None) -> Iterator[tuple[tuple[Target, ...], dict[str, int]]]:
+    """The web subscriptions of a département (of all when None), in batches sized for SQS, with
+    the consecutive failures of those that have some."""
     from chalicelib import departements
     from chalicelib.models import Subscription
 
     chunk: list[Target] = []
+    failing: dict[str, int] = {}
     size = 0
     for code in departements.CODES if department is None else (department,):
         for item in Subscription.by_audience.query(f"{code}#web", page_size=BATCH_SUBSCRIPTIONS):
@@ -140,12 +154,14 @@ def _audience(department: str | None) -> Iterator[tuple[Target, ...]]:
             keys = item.web_push["keys"]
             target = Target(item.id, item.web_push["endpoint"], keys["p256dh"], keys["auth"])
             chunk.append(target)
+            if item.failures:
+                failing[item.id] = int(item.failures)
             size += len(target.id) + len(target.endpoint) + len(target.p256dh) + len(target.auth) + 12
             if len(chunk) == BATCH_SUBSCRIPTIONS or size >= BATCH_MAX_BYTES:
-                yield tuple(chunk)
-                chunk, size = [], 0
+                yield tuple(chunk), failing
+                chunk, failing, size = [], {}, 0
     if chunk:
-        yield tuple(chunk)
+        yield tuple(chunk), failing
 
 
 def _calls(batches: Iterable[Batch]) -> Iterator[list[Batch]]:
@@ -170,15 +186,20 @@ def _enqueue(url: str, batches: list[Batch], *, delay: int = 0) -> None:
         raise RuntimeError(f"SQS refused {len(answer['Failed'])} web-push batches: {answer['Failed'][0].get('Code')}")
 
 
-@cache
 def queue_url(name: str) -> str:
-    """The URL of a queue of this deployment: from the environment (bootstrap, infra) or SQS."""
-    settings = get_settings()
-    known = {
-        settings.webpush_queue_name: os.environ.get("WEBPUSH_QUEUE_URL"),
-        settings.webpush_dead_letter_queue_name: os.environ.get("WEBPUSH_DLQ_URL"),
-    }
-    return known.get(name) or str(aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
+    """The web-push queue's URL (`name` is its name: tests pass it)."""
+    return _queue_url(name, "WEBPUSH_QUEUE_URL")
+
+
+def dead_letter_queue_url() -> str:
+    """Only the worker names the dead-letter queue: its role alone may send there."""
+    return _queue_url(get_settings().webpush_dead_letter_queue_name, "WEBPUSH_DLQ_URL")
+
+
+@cache
+def _queue_url(name: str, variable: str) -> str:
+    """A queue's URL: from the environment (bootstrap, infra) or asked of SQS."""
+    return os.environ.get(variable) or str(aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
 
 
 # -- the worker ---------------------------------------------------------------------------------------
@@ -211,9 +232,9 @@ def send_batches(bodies: Iterable[str], *, context: Any = None) -> Report:
         send(jobs, signer=signer(), policy=POLICY, deadline=_deadline(context))
         metric("WebPushBatchDuration", (time.perf_counter() - started) * 1000)
     tallies: dict[Notification, Counts] = {}
-    gone: list[str] = []
+    gone: list[Target] = []
     for batch, job in zip(live, jobs, strict=True):
-        gone += _settle(batch, job.outcomes, tallies.setdefault(batch.notification, Counts()), report)
+        gone += _settle(batch, job, tallies.setdefault(batch.notification, Counts()), report)
     _prune(gone)
     for notification, counts in tallies.items():
         _count(notification, counts)
@@ -231,6 +252,7 @@ def _measure(report: Report) -> None:
         ("WebPushRedelivered", report.redelivered),
         ("WebPushDeadLettered", report.dead_lettered),
         ("WebPushDropped", report.dropped),
+        ("WebPushDisabled", report.disabled),
     ):
         if value:
             metric(name, value)
@@ -307,35 +329,111 @@ def _deadline(context: Any) -> float:
     return time.monotonic() + seconds - min(LAMBDA_MARGIN_SECONDS, seconds / 5)
 
 
-def _settle(batch: Batch, outcomes: dict[str, Outcome], counts: Counts, report: Report) -> list[str]:
-    """Count the outcomes, hand back the retryable to SQS; the ids of the gone, to prune."""
-    gone = [t.id for t in batch.targets if outcomes[t.id] is Outcome.GONE]
-    retry = tuple(t for t in batch.targets if outcomes[t.id] is Outcome.RETRY)
+def _settle(batch: Batch, job: Job, counts: Counts, report: Report) -> list[Target]:
+    """Count the outcomes, keep each subscription's failure streak, hand back what may still go
+    through to SQS; the targets that are gone, to prune."""
+    outcomes = job.outcomes
+    gone = [t for t in batch.targets if outcomes[t.id] is Outcome.GONE]
+    healed = [t.id for t in batch.targets if outcomes[t.id] is Outcome.SENT and t.id in batch.failing]
+    failed = [t.id for t in batch.targets if outcomes[t.id] is Outcome.FAILED]
+    retry: list[Target] = []
+    for t in batch.targets:
+        if outcomes[t.id] is not Outcome.RETRY:
+            continue
+        if t.id in batch.failing and _refused(job.statuses, t.id):
+            failed.append(t.id)  # failing on the previous alert too: no new retries, no dead letter
+        else:
+            retry.append(t)
+    exhausted = bool(retry) and batch.attempt >= len(REDELIVERY_DELAYS)
+    streaks = failed + ([t.id for t in retry if _refused(job.statuses, t.id)] if exhausted else [])
+    disabled = _record_failures(streaks)
+    _reset_failures(healed)
     counts.sent += sum(1 for outcome in outcomes.values() if outcome is Outcome.SENT)
-    counts.failed += sum(1 for outcome in outcomes.values() if outcome is Outcome.FAILED)
+    counts.failed += len(failed)
     counts.pruned += len(gone)
-    if retry and batch.attempt < len(REDELIVERY_DELAYS):
-        again = replace(batch, targets=retry, attempt=batch.attempt + 1)
+    report.disabled += len(disabled)
+    if retry and not exhausted:
+        again = replace(batch, targets=tuple(retry), attempt=batch.attempt + 1)
         _enqueue(queue_url(get_settings().webpush_queue_name), [again], delay=REDELIVERY_DELAYS[batch.attempt])
         report.redelivered += len(retry)
     elif retry:
-        dead = replace(batch, targets=retry, attempt=0)  # a redrive to the main queue starts afresh
-        _enqueue(queue_url(get_settings().webpush_dead_letter_queue_name), [dead])
-        log.warning("web push: %d subscriptions still failing, moved to the dead-letter queue", len(retry))
         counts.failed += len(retry)
-        report.dead_lettered += len(retry)
+        dead_letters = tuple(t for t in retry if t.id not in disabled)
+        if dead_letters:
+            dead = replace(batch, targets=dead_letters, attempt=0)  # a redrive to the main queue starts afresh
+            _enqueue(dead_letter_queue_url(), [dead])
+            log.warning("web push: %d subscriptions still failing, moved to the dead-letter queue", len(dead_letters))
+            report.dead_lettered += len(dead_letters)
     return gone
 
 
-def _prune(ids: list[str]) -> None:
-    """Delete subscriptions whose push service answered 404/410: the browser dropped them."""
-    if not ids:
+def _refused(statuses: Mapping[str, int | None], target_id: str) -> bool:
+    """Whether the push service was reached (or tried) and failed it with anything but
+    2xx/404/410/429. A target never tried (out of time) or paused by a 429 is not the browser's fault."""
+    if target_id not in statuses:
+        return False
+    status = statuses[target_id]
+    return status is None or not (200 <= status < 300 or status in (404, 410, 429))
+
+
+def _record_failures(ids: list[str]) -> set[str]:
+    """One more failed alert for each subscription; those reaching the limit are disabled."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models import DISABLED_WEB_AUDIENCE, Subscription
+
+    limit = get_settings().webpush_max_failures
+    disabled: set[str] = set()
+    for subscription_id in ids:
+        item = Subscription(subscription_id)
+        try:
+            item.update(actions=[Subscription.failures.add(1)], condition=Subscription.id.exists())
+            if (item.failures or 0) >= limit:
+                now = datetime.now(UTC)
+                item.update(
+                    actions=[Subscription.audience.set(DISABLED_WEB_AUDIENCE), Subscription.disabled_at.set(now)],
+                    condition=Subscription.id.exists(),
+                )
+                disabled.add(subscription_id)
+        except UpdateError as error:
+            if not _condition_failed(error):
+                raise
+    if disabled:
+        log.warning("web push: %d subscriptions disabled after %d failed alerts in a row", len(disabled), limit)
+    return disabled
+
+
+def _reset_failures(ids: list[str]) -> None:
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models import Subscription
+
+    for subscription_id in ids:
+        try:
+            Subscription(subscription_id).update(
+                actions=[Subscription.failures.remove()], condition=Subscription.id.exists()
+            )
+        except UpdateError as error:
+            if not _condition_failed(error):
+                raise
+
+
+def _prune(targets: list[Target]) -> None:
+    """Delete subscriptions whose push service answered 404/410: the browser dropped them; their
+    push services count them no more."""
+    if not targets:
         return
     from chalicelib.models import Subscription
 
     with Subscription.batch_write() as batch:
-        for subscription_id in ids:
-            batch.delete(Subscription(subscription_id))
+        for target in targets:
+            batch.delete(Subscription(target.id))
+    services: dict[str, int] = {}
+    for target in targets:
+        service = push_service(target.endpoint) or "unknown"
+        services[service] = services.get(service, 0) + 1
+    for service, count in services.items():
+        limits.release(f"push-service#{service}", count)
 
 
 def _count(notification: Notification, counts: Counts) -> None:

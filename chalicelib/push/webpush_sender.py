@@ -122,6 +122,7 @@ class Job:
     push: Push
     targets: Sequence[Target]
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    statuses: dict[str, int | None] = field(default_factory=dict)  # last answer of each tried target
 
 
 def send(jobs: Sequence[Job], *, signer: VapidSigner, policy: Policy, deadline: float) -> None:
@@ -152,13 +153,14 @@ class _Sender:
 
     async def work(self, work: Iterator[tuple[Job, Target]]) -> None:
         for job, target in work:
-            job.outcomes[target.id] = await self._deliver(job.push, target)
+            job.outcomes[target.id] = await self._deliver(job.push, target, job.statuses)
 
-    async def _deliver(self, push: Push, target: Target) -> Outcome:
+    async def _deliver(self, push: Push, target: Target, statuses: dict[str, int | None]) -> Outcome:
         for attempt in range(self.policy.tries):
             if not await self._wait(self.paused_until.get(target.origin, 0.0)):
                 return Outcome.RETRY
             status, retry_after = await self._post(push, target)
+            statuses[target.id] = status
             outcome = _classify(status)
             if outcome is not Outcome.RETRY or attempt + 1 == self.policy.tries:
                 return outcome

@@ -1,8 +1,10 @@
 """A browser's PushSubscription, as the web app sends it in `POST /subscriptions`, checked.
 
 Only endpoints of known push services are accepted (`WEBPUSH_ALLOWED_HOSTS`, `*.` wildcards for
-sub-domains): otherwise the worker could be made to post to any address. The local stage also
-accepts `http://127.0.0.1` and `http://localhost` (the loopback push service of `make run`).
+sub-domains), on the default HTTPS port (an explicit port other than 443 is refused: no push service
+uses one, and a dead port is an endpoint that never answers 404/410 and is never pruned):
+otherwise the worker could be made to post to any address. The local stage also accepts
+`http://127.0.0.1` and `http://localhost` on any port (the loopback push service of `make run`).
 The keys must decode to what RFC 8291 encrypts for: a P-256 public point and a 16-byte secret.
 """
 
@@ -17,9 +19,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from chalicelib.config import get_settings
+from chalicelib.push.push_services import LOCAL_HOSTS, host_matches
 from chalicelib.validation import Body
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost")
 BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 
 
@@ -66,7 +68,7 @@ def check_endpoint(endpoint: str) -> None:
     try:
         url = urlsplit(endpoint)
         host = (url.hostname or "").lower()
-        url.port  # noqa: B018 (raises on a malformed port)
+        port = url.port  # raises on a malformed port
     except ValueError:
         raise ValueError("L'adresse du service de notification est invalide.") from None
     if url.username is not None or url.password is not None or not url.path.strip("/"):
@@ -76,15 +78,10 @@ def check_endpoint(endpoint: str) -> None:
         return
     if url.scheme != "https":
         raise ValueError("L'adresse du service de notification doit commencer par https://.")
-    if not any(_host_matches(host, allowed) for allowed in settings.webpush_allowed_hosts):
+    if port not in (None, 443):
+        raise ValueError("L'adresse du service de notification ne doit pas indiquer d'autre port que 443.")
+    if not any(host_matches(host, allowed) for allowed in settings.webpush_allowed_hosts):
         raise ValueError("Ce service de notification n'est pas reconnu : utilisez un navigateur à jour.")
-
-
-def _host_matches(host: str, allowed: str) -> bool:
-    allowed = allowed.lower()
-    if allowed.startswith("*."):
-        return host.endswith(allowed[1:]) and len(host) > len(allowed) - 1
-    return host == allowed
 
 
 def _decode(value: str, name: str) -> bytes:

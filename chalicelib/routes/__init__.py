@@ -157,6 +157,13 @@ class ApiBlueprint(Blueprint):
     def header(self, name: str) -> str | None:
         return self.current_request.headers.get(name.lower())
 
+    def client_address(self) -> str:
+        """The caller's address as API Gateway saw it (`sourceIp`: the TCP peer, not a header a
+        client could write); the local server puts its socket peer there."""
+        context: Any = self.current_request.context or {}
+        identity = context.get("identity") or {}
+        return str(identity.get("sourceIp") or "unknown")
+
     def operator(self) -> Any:
         """The authenticated operator of this request (401 otherwise)."""
         from chalicelib.auth import authenticate

@@ -16,7 +16,7 @@ def create_subscription() -> Response:
     from chalicelib import subscriptions
 
     body = bp.body(subscriptions.SubscriptionBody)
-    return json_response(subscriptions.register(body), 201)
+    return json_response(subscriptions.register(body, client=bp.client_address()), 201)
 
 
 @bp.route("/subscriptions/{subscription_id}", methods=["PUT"])

@@ -47,7 +47,13 @@ async function save(event) {
   const subscription = localStorage.getItem(SUBSCRIPTION_KEY);
   try {
     if (form.accept_notifications.checked && subscription) {
-      await api(`subscriptions/${encodeURIComponent(subscription)}`, { method: "PUT", body: { department } });
+      try {
+        await api(`subscriptions/${encodeURIComponent(subscription)}`, { method: "PUT", body: { department } });
+      } catch (error) {
+        // 404: replaced by a newer registration or expired; 410: the push service refused it.
+        if (error.status !== 404 && error.status !== 410) throw error;
+        await subscribe(department);
+      }
     } else if (form.accept_notifications.checked) {
       await subscribe(department);
     } else if (subscription) {
@@ -130,7 +136,7 @@ export async function refreshSubscription() {
   try {
     await api(`subscriptions/${encodeURIComponent(id)}`, { method: "PUT", body: { department } });
   } catch (error) {
-    if (error.status === 404) {
+    if (error.status === 404 || error.status === 410) {
       localStorage.removeItem(SUBSCRIPTION_KEY);
       $("settings-form").accept_notifications.checked = false;
       await showState();
