@@ -54,7 +54,7 @@ def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
 
 @app.middleware("http")
 def security_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
-    return finish_response(get_response(event))
+    return finish_response(get_response(event), event)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -114,6 +114,8 @@ def metric(name: str, value: float = 1, **dimensions: str) -> None:
         _check_bounded(dimension, dimension_value)
     if not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"{name}: {value!r} is not a number")
+    if spec.unit == MILLISECONDS:
+        value = round(value, 2)  # 10 µs is precise enough, and lists of durations never look like positions
     entry = (name, float(value), tuple(sorted(dimensions.items())))
     if _current.pending is None:
         _write([entry])

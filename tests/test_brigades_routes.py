@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.caching import REFERENCE
 from chalicelib.typography import plain
 
 PROJECT = Path(__file__).parent.parent
@@ -152,7 +153,7 @@ def test_a_brigade_by_id(client: Any) -> None:
     unit = response.json_body
     # the town as the directory writes it
     assert (unit["kind"], unit["department"], unit["commune"]) == ("gendarmerie", "34", "Cazouls Les Beziers")
-    assert response.headers["Cache-Control"] == "public, max-age=3600"
+    assert response.headers["Cache-Control"] == REFERENCE.header
 
 
 def test_a_police_station_by_id(client: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib import content
+from chalicelib.caching import REFERENCE
 from chalicelib.typography import plain
 
 
@@ -45,7 +46,7 @@ def test_prevention_is_served_per_audience_as_sections_of_items(client: Any, aud
     for section in page["sections"]:
         assert section["title"]
         assert section["items"] and all(isinstance(item, str) and item for item in section["items"])
-    assert response.headers["Cache-Control"] == "public, max-age=3600"
+    assert response.headers["Cache-Control"] == REFERENCE.header
 
 
 def served_text(client: Any, path: str) -> str:

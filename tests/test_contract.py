@@ -11,6 +11,7 @@ from tests.contract import ContractViolation, contract
 
 JSON = {"Content-Type": "application/json"}
 PROBLEM = {"Content-Type": "application/problem+json"}
+READ = {**JSON, "ETag": 'W/"0123"', "Cache-Control": "public, max-age=0"}  # a cached read's validators
 ALERT = {
     "id": "a1",
     "department": "34",
@@ -28,9 +29,9 @@ def verify(method: str, path: str, status: int, headers: dict[str, str], body: A
 
 
 def test_a_described_answer_passes_with_either_utc_notation() -> None:
-    verify("GET", "/alerts/34", 200, JSON, {"alert": ALERT})
-    verify("GET", "/alerts/2a", 200, JSON, {"alert": {**ALERT, "sent_at": "2026-12-02T10:00:00+00:00"}})
-    verify("GET", "/alerts/34", 200, JSON, {"alert": None})
+    verify("GET", "/alerts/34", 200, READ, {"alert": ALERT})
+    verify("GET", "/alerts/2a", 200, READ, {"alert": {**ALERT, "sent_at": "2026-12-02T10:00:00+00:00"}})
+    verify("GET", "/alerts/34", 200, READ, {"alert": None})
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,7 @@ def test_a_described_answer_passes_with_either_utc_notation() -> None:
 )
 def test_an_undescribed_field_or_a_wrong_value_is_refused(answer: dict[str, Any], says: str) -> None:
     with pytest.raises(ContractViolation, match="does not match") as refused:
-        verify("GET", "/alerts/34", 200, JSON, answer)
+        verify("GET", "/alerts/34", 200, READ, answer)
     assert says in str(refused.value)
 
 
@@ -66,6 +67,12 @@ def test_a_wrong_method_must_be_a_405_problem_with_allow() -> None:
         verify("DELETE", "/health", 405, {**PROBLEM, "Allow": "GET"}, {**problem, "code": "not_a_code"})
 
 
+def test_a_cached_read_must_carry_its_validators() -> None:
+    with pytest.raises(ContractViolation, match="header ETag missing"):
+        verify("GET", "/feed", 200, JSON, {"items": [], "next_cursor": None})
+    verify("GET", "/feed", 304, {"ETag": 'W/"0123"', "Cache-Control": "public"}, b"")
+
+
 def test_literal_paths_win_over_templates() -> None:
     nearest = {"commune": None, "competent": None, "nearest": []}
     verify("GET", "/brigades/nearest?lat=43.6&lon=3.8", 200, {**JSON, "Cache-Control": "no-store"}, nearest)
@@ -75,9 +82,9 @@ def test_literal_paths_win_over_templates() -> None:
 
 def test_checking_an_answer_is_cheap() -> None:
     page = {"items": [], "next_cursor": None}
-    verify("GET", "/feed", 200, JSON, page)
+    verify("GET", "/feed", 200, READ, page)
     start = time.perf_counter()
     for _ in range(200):
-        verify("GET", "/alerts/34", 200, JSON, {"alert": ALERT})
-        verify("GET", "/feed", 200, JSON, page)
+        verify("GET", "/alerts/34", 200, READ, {"alert": ALERT})
+        verify("GET", "/feed", 200, READ, page)
     assert (time.perf_counter() - start) / 400 < 0.005

@@ -345,6 +345,7 @@ def test_logs_are_json_with_the_request_id_and_function_name_and_nothing_sensiti
 def test_with_tracing_on_every_dynamodb_sns_and_sqs_call_is_a_subsegment(
     client: Any, push_service: PushService, auth_header: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from aws_xray_sdk import global_sdk_config
     from aws_xray_sdk.core import xray_recorder
 
     class Emitter:
@@ -376,13 +377,15 @@ def test_with_tracing_on_every_dynamodb_sns_and_sqs_call_is_a_subsegment(
     emitter = Emitter()
     monkeypatch.setenv("TRACING", "1")
     observability.reset_tracing()
+    global_sdk_config.set_sdk_enabled(True)
     try:
         observability.tracer()
         xray_recorder.configure(emitter=emitter, sampling=False, context_missing="IGNORE_ERROR")
         assert client.http.post("/corg/alerts", headers=headers, body=json.dumps(ALERT)).status_code == 201
     finally:
         observability.reset_tracing()
-        xray_recorder.configure(context_missing="IGNORE_ERROR")
+        # botocore stays patched for the rest of the run: a disabled SDK makes the patch a pass-through
+        global_sdk_config.set_sdk_enabled(False)
 
     def names(document: dict[str, Any]) -> Iterator[str]:
         yield document["name"]

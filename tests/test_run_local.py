@@ -86,3 +86,26 @@ def test_the_runner_stops_when_its_parent_is_killed_as_make_would_be(tmp_path: P
     finally:
         parent.kill()
     assert _port_free(port)
+
+
+def test_text_is_gzipped_as_the_deployed_api_does_and_nothing_else() -> None:
+    import gzip
+
+    from tools.run_local import compressed
+
+    page = ("<p>" + "Cambriolages : les bons réflexes. " * 60 + "</p>").encode()
+    headers = {"Content-Type": "text/html; charset=utf-8", "ETag": '"x"'}
+    sent_headers, sent = compressed("gzip, deflate, br", headers, page)
+    assert sent_headers["Content-Encoding"] == "gzip" and sent_headers["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(sent) == page and len(sent) < len(page) / 5
+    assert sent_headers["ETag"] == '"x"'
+    problem = {"Content-Type": "application/problem+json"}
+    assert "Content-Encoding" in compressed("gzip", problem, page)[0]
+    for accept, kind, body in [
+        ("", "text/html", page),  # the client did not ask
+        ("br;q=1, identity", "text/html", page),
+        ("gzip", "text/html", b"<p>court</p>"),  # under 1 KiB: not worth it
+        ("gzip", "image/png", page),  # already compressed
+        ("gzip", "application/pdf", page),
+    ]:
+        assert compressed(accept, {"Content-Type": kind}, body) == ({"Content-Type": kind}, body)

@@ -120,6 +120,16 @@ def test_the_alarms_watch_the_one_stage_that_exists(translated: dict[str, Any]) 
     assert all(d["Value"] in ({"Ref": stage_name}, "api") for d in dimensions), dimensions
 
 
+def test_the_web_acl_protects_the_one_stage_that_exists(translated: dict[str, Any]) -> None:
+    stage_name, _ = the_stage(translated)
+    [association] = of_type(translated, "AWS::WAFv2::WebACLAssociation").values()
+    target = json.dumps(association["Properties"]["ResourceArn"])
+    assert '{"Ref": "RestAPI"}' in target and "/stages/" in target
+    assert f'{{"Ref": "{stage_name}"}}' in target  # the translated stage, not SAM's default
+    acl = association["Properties"]["WebACLArn"]["Fn::GetAtt"][0]
+    assert translated["Resources"][acl]["Properties"]["Scope"] == "REGIONAL"
+
+
 def test_concurrency_keeps_the_api_its_own_instances_and_bounds_the_worker(translated: dict[str, Any]) -> None:
     functions = of_type(translated, "AWS::Lambda::Function")
     parameters = translated["Parameters"]

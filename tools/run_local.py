@@ -285,8 +285,9 @@ def _request_handler() -> type:
     class RequestHandler(ChaliceRequestHandler):
         """Every HTTP method reaches the app, which answers a problem+json 405 (the base class
         answers TRACE, QUERY… with an HTML 501); `sourceIp` is the socket peer, as API Gateway's is
-        the caller's; what the gateway answers itself (OPTIONS, unknown
-        paths) carries the security headers too, as API Gateway's gateway responses do; the access
+        the caller's; what the gateway answers itself (OPTIONS, unknown paths) carries the security
+        headers too, as API Gateway's gateway responses do; text is gzip-compressed as API Gateway
+        and CloudFront compress it (`compressed`); the access
         log drops query strings, since they may carry a position (`/brigades/nearest?lat=..`) and
         positions are never logged."""
 
@@ -301,7 +302,12 @@ def _request_handler() -> type:
             super()._generic_handle()
 
         def _send_http_response(self, code: int, headers: dict[str, Any], body: Any) -> None:
-            super()._send_http_response(code, {**SECURITY_HEADERS, **headers}, body)
+            headers = {**SECURITY_HEADERS, **headers}
+            if code in (204, 304):  # no body, hence no Content-Type (the base class adds one)
+                body = None
+            elif body is not None:
+                headers, body = compressed(self.headers.get("Accept-Encoding", ""), headers, body)
+            super()._send_http_response(code, headers, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             line = _QUERY.sub("?…", format % args)
@@ -311,6 +317,26 @@ def _request_handler() -> type:
 
 
 _QUERY = re.compile(r"\?[^\s\"]*")
+# What API Gateway (MinimumCompressionSize) and CloudFront compress: text of 1 KiB and more.
+MINIMUM_COMPRESSION_SIZE = 1024
+_COMPRESSIBLE = re.compile(r"^(text/|application/([\w.-]+\+)?json|application/javascript|image/svg\+xml)")
+
+
+def compressed(accept_encoding: str, headers: dict[str, Any], body: str | bytes) -> tuple[dict[str, Any], bytes]:
+    """gzip the answer as the deployed API does, when the client accepts it and it is worth it."""
+    raw = body.encode() if isinstance(body, str) else body
+    accepted = {part.split(";")[0].strip().lower() for part in accept_encoding.split(",")}
+    kind = str(headers.get("Content-Type", "application/json"))
+    if (
+        "gzip" not in accepted
+        or len(raw) < MINIMUM_COMPRESSION_SIZE
+        or not _COMPRESSIBLE.match(kind)
+        or "Content-Encoding" in headers
+    ):
+        return headers, raw
+    import gzip
+
+    return {**headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}, gzip.compress(raw, compresslevel=6)
 
 
 def _extra_services() -> list[Any]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from chalicelib.caching import POLICIES
 from chalicelib.openapi import paths
-from chalicelib.openapi.build import ERRORS, NAMED, SCHEMAS, TAGS, error_response
+from chalicelib.openapi.build import ERRORS, NAMED, SCHEMAS, TAGS, cached, error_response
 
 # The contract's version for client teams (semantic): a breaking change (a path, operation, field or
 # enum value removed or narrowed) bumps the major, an addition the minor. `make openapi` compares the
@@ -34,6 +35,8 @@ def document() -> dict[str, Any]:
         **paths.pages(),
     }
     components.update(NAMED)
+    for route in POLICIES:
+        described[route] = {**described[route], "get": cached(described[route]["get"])}
     return {
         "openapi": "3.1.0",
         "info": {

@@ -398,3 +398,25 @@ def model(dotted: str, components: dict[str, Schema]) -> Schema:
     components.update(schema.pop("$defs", {}))
     components[name] = schema  # a named model for generated clients (`AlertBody`)
     return ref(name)
+
+
+VALIDATOR_HEADERS = {
+    "ETag": {"required": True, "schema": {"type": "string"}, "description": "Validateur faible de la réponse"},
+    "Cache-Control": {"required": True, "schema": {"type": "string"}, "description": "Durées de cache"},
+}
+
+
+def cached(operation: dict[str, Any]) -> dict[str, Any]:
+    """A read of `chalicelib.caching.POLICIES`: its 200 carries an ETag and its Cache-Control, and an
+    `If-None-Match` naming the ETag gets a 304 without a body."""
+    ok = {**operation["responses"]["200"], "headers": VALIDATOR_HEADERS}
+    parameters = [
+        *operation.get("parameters", []),
+        header("If-None-Match", STRING, "ETag d'une réponse précédente : 304 si elle n'a pas changé"),
+    ]
+    responses = {
+        "200": ok,
+        "304": {"description": "Inchangée depuis l'ETag donné", "headers": VALIDATOR_HEADERS},
+        **{status: answer for status, answer in operation["responses"].items() if status != "200"},
+    }
+    return {**operation, "parameters": parameters, "responses": responses}

@@ -148,7 +148,12 @@ def _audience(department: str | None) -> Iterator[tuple[tuple[Target, ...], dict
     failing: dict[str, int] = {}
     size = 0
     for code in departements.CODES if department is None else (department,):
-        for item in Subscription.by_audience.query(f"{code}#web", page_size=BATCH_SUBSCRIPTIONS):
+        # only the attributes sending needs: PynamoDB then builds no dates nor the rest
+        # (≈ 0.1 ms saved per browser; docs/capacity.md)
+        pages = Subscription.by_audience.query(
+            f"{code}#web", page_size=BATCH_SUBSCRIPTIONS, attributes_to_get=["id", "web_push", "failures"]
+        )
+        for item in pages:
             if not item.web_push:
                 continue
             keys = item.web_push["keys"]

@@ -189,8 +189,9 @@ _CHALICE_ERRORS = {
 }
 
 
-def finish_response(response: Response) -> Response:
-    """Security headers on every answer; Chalice's own English errors rewritten as problem+json."""
+def finish_response(response: Response, request: Any = None) -> Response:
+    """Security headers on every answer; Chalice's own English errors rewritten as problem+json;
+    the caching rules of `chalicelib.caching` (ETag, 304, Cache-Control) for the request's route."""
     body = response.body
     if isinstance(body, dict) and set(body) == {"Code", "Message"}:
         code = _CHALICE_ERRORS.get(str(body["Code"]), "internal_error" if response.status_code >= 500 else None)
@@ -200,6 +201,8 @@ def finish_response(response: Response) -> Response:
             status_code=response.status_code,
             headers={**response.headers, "Content-Type": PROBLEM},
         )
+    if request is not None:
+        response = _cache_rules(response, request)
     if response.status_code in (204, 304):  # no body, hence no body type
         response.headers.pop("Content-Type", None)
         response.body = ""
@@ -207,4 +210,24 @@ def finish_response(response: Response) -> Response:
         response.headers["Content-Type"] = JSON
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    return response
+
+
+def _cache_rules(response: Response, request: Any) -> Response:
+    """A listed route's 200 gets its policy and an ETag, and becomes a 304 when the client already
+    has it; whatever else has no policy of its own is `no-store`."""
+    from chalicelib import caching
+
+    rule = caching.policy(request.method, request.path) if response.status_code == 200 else None
+    if rule is None:
+        if caching.policy(request.method, request.path) is not None or "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = caching.NO_STORE
+        return response
+    if isinstance(response.body, dict | list):  # hashed as it is sent
+        response.body = json.dumps(response.body, ensure_ascii=False)
+    raw = response.body if isinstance(response.body, bytes) else str(response.body).encode()
+    tag = caching.etag(raw)
+    response.headers.update({"ETag": tag, "Cache-Control": rule.header})
+    if caching.matches(request.headers.get("if-none-match"), tag):
+        return Response(body="", status_code=304, headers={"ETag": tag, "Cache-Control": rule.header})
     return response

@@ -12,7 +12,6 @@ from chalicelib.routes import ApiBlueprint, json_response
 
 bp = ApiBlueprint(__name__)
 
-PUBLIC_DATA = {"Cache-Control": "public, max-age=3600"}
 PRIVATE = {"Cache-Control": "no-store"}
 
 
@@ -25,7 +24,7 @@ def search_communes() -> Response:
     raw_department = bp.query("department")
     department = departements.normalize(raw_department) if raw_department else None
     found = brigades.search_communes(text, limit=limit, department=department)
-    return json_response({"results": found}, headers=PUBLIC_DATA)
+    return json_response({"results": found})
 
 
 @bp.route("/brigades/nearest", methods=["GET"])
@@ -42,4 +41,4 @@ def nearest_brigades() -> Response:
 def get_unit(unit_id: str) -> Response:
     from chalicelib import brigades
 
-    return json_response(brigades.unit(unit_id), headers=PUBLIC_DATA)
+    return json_response(brigades.unit(unit_id))

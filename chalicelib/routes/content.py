@@ -8,22 +8,21 @@ from chalicelib.routes import ApiBlueprint, json_response
 
 bp = ApiBlueprint(__name__)
 
-# The pages change only with a deployment: let browsers and CDNs keep them an hour.
-CACHED = {"Cache-Control": "public, max-age=3600"}
+# The pages change only with a deployment: browsers and the CDN keep them (chalicelib/caching.py).
 
 
 @bp.route("/content/prevention", methods=["GET"])
 def content_prevention() -> Response:
     from chalicelib import content
 
-    return json_response(content.prevention(bp.query("audience")), headers=CACHED)
+    return json_response(content.prevention(bp.query("audience")))
 
 
 @bp.route("/content/victim", methods=["GET"])
 def content_victim() -> Response:
     from chalicelib import content
 
-    return json_response(content.victim(), headers=CACHED)
+    return json_response(content.victim())
 
 
 @bp.route("/content/otv", methods=["GET"])
@@ -32,4 +31,4 @@ def content_otv() -> Response:
 
     code = bp.query("commune")
     commune = brigades.commune(code) if code is not None else None
-    return json_response(content.otv(commune), headers=CACHED)
+    return json_response(content.otv(commune))

@@ -17,4 +17,4 @@ def public_key() -> Response:
     key = get_settings().vapid_public_key
     if not key:
         raise AppError("service_unavailable", "Les notifications du navigateur ne sont pas encore disponibles.")
-    return json_response({"public_key": key}, headers={"Cache-Control": "public, max-age=3600"})
+    return json_response({"public_key": key})

@@ -165,6 +165,34 @@ def test_consent_subscribes_the_browser_and_the_alert_reaches_it_until_it_unsubs
     assert api.request("PUT", f"/subscriptions/{subscription_id}", body={"department": "74"}).status_code == 404
 
 
+def test_a_browser_whose_id_was_replaced_registers_again_when_its_settings_change(
+    page: Any, context: Any, api: Any, push_service: str
+) -> None:
+    """A registration of the same endpoint elsewhere (or by someone who learnt it) rotates the id:
+    the page's `PUT` then gets 404 and the page registers its browser again, keeping the new id."""
+    context.grant_permissions(["notifications"])
+    subscription = requests.post(f"{push_service}/_control/subscriptions", json={}, timeout=10).json()
+    subscription = subscription["subscriptions"][0]
+    context.add_init_script(f"({_PUSH_STUB})({json.dumps(subscription)})")
+    page.goto("/#reglages")
+    page.get_by_label("Votre département").select_option("74")
+    page.get_by_label(re.compile("^J'accepte de recevoir les notifications")).check()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#push-state")).to_have_text("Notifications activées pour Haute-Savoie (74) sur ce navigateur.")
+    first = page.evaluate("localStorage.getItem('stopcamb.subscription')")
+    body = {"platform": "web", "web_push": subscription, "department": "74", "accept_notifications": True}
+    rotated = api.request("POST", "/subscriptions", body=body)
+    assert rotated.status_code == 201 and rotated.json()["id"] != first
+
+    page.get_by_label("Votre département").select_option("2A")
+    page.get_by_role("button", name="Enregistrer").click()
+
+    expect(page.locator("#settings-form .form-status")).to_contain_text("vous recevrez les alertes cambriolages")
+    again = page.evaluate("localStorage.getItem('stopcamb.subscription')")
+    assert again not in (None, first, rotated.json()["id"])
+    assert api.request("PUT", f"/subscriptions/{again}", body={"department": "2A"}).status_code == 200
+
+
 def _delivery_to(push_service: str, endpoint: str, text: str) -> dict[str, Any]:
     """The push the app's web-push worker delivered to `endpoint` with `text` (waits up to 30 s)."""
     deadline = time.monotonic() + 30
