@@ -1,4 +1,4 @@
-"""The README's deploy commands, replayed as written against an embedded AWS (moto's server) with
+"""The documented deploy commands (docs/deployment.md), replayed as written against an embedded AWS (moto's server) with
 the AWS CLI of `.venv-infra`: `aws cloudformation package` uploads the code, and the deploy line
 passes the CLI's own checks (template size, bucket, capabilities, stack name) as far as moto goes."""
 
@@ -18,13 +18,13 @@ from tools import infra_tools
 from tools.deploy_rehearsal import CFN_TEMPLATE_BODY_LIMIT, free_port
 from tools.package import stage_config, template_only
 
-README = Path(__file__).parent.parent / "README.md"
+DEPLOYMENT = Path(__file__).parent.parent / "docs" / "deployment.md"
 BUCKET = "stopcamb-artifacts-test"
 
 
 def documented_commands() -> list[str]:
-    """The shell lines of the README's block that packages and deploys a stage."""
-    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), flags=re.S)
+    """The shell lines of the documented block that packages and deploys a stage."""
+    blocks = re.findall(r"```sh\n(.*?)```", DEPLOYMENT.read_text(), flags=re.S)
     block = next(b for b in blocks if "aws cloudformation deploy" in b)
     return [line.strip() for line in block.replace("\\\n", " ").splitlines() if line.strip()]
 
@@ -69,7 +69,7 @@ def aws(args: list[str], cwd: Path, endpoint: str) -> subprocess.CompletedProces
     )
 
 
-def test_the_readme_documents_package_then_deploy_then_outputs() -> None:
+def test_the_deployment_guide_documents_package_then_deploy_then_outputs() -> None:
     lines = documented_commands()
     assert [c.split()[0:3] for c in lines if c.startswith("aws")] == [
         ["aws", "cloudformation", "package"],
