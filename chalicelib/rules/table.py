@@ -178,7 +178,8 @@ RULES: tuple[Rule, ...] = (
         patterns=(
             words(
                 "mots du soupçon", "suspect", "suspecte", "suspecté", "suspectée", "suspicion", "suspicieux",
-                "suspicieuse", "soupçon", "soupçonné", "soupçonnée", "repérage", "repéré", "repérée", "en repérage",
+                "suspicieuse", "soupçon", "soupçonné", "soupçonnée", "repérage", "repérages", "repéré", "repérée",
+                "repérés", "repérées", "repérant", "en repérage",
                 "rôdeur", "rôdeuse", "rôder", "rôde", "rôdent", "rôdant", "louche", "individu louche",
                 "guetteur", "allées et venues", "comportement étrange", "comportement bizarre",
                 "comportement inhabituel", "individu douteux", "malintentionné", "mal intentionné",
@@ -258,6 +259,7 @@ RULES: tuple[Rule, ...] = (
             "Attention à une femme qui se présente comme aide à domicile",
             "Des démarcheurs font du porte-à-porte à Lunel",
             "Un voisin a aperçu deux individus près de l'école",
+            "Des cambrioleurs ont été vus repérant les maisons à Mauguio",
         ),
         accepted_examples=(
             "Cambriolages à Lodève : signalez au 17 tout comportement suspect.",
