@@ -14,8 +14,11 @@ export class ApiError extends Error {
 
 // `api("corg/alerts", {method: "POST", body, token, headers})` → the JSON answer (null for 204),
 // or a Blob when `accept` names a binary type. Throws ApiError on any failure, network included.
-export async function api(path, { method = "GET", body, token, headers = {}, accept = "application/json" } = {}) {
+// `fresh: true` for the live reads (the current alert, the feed): the browser revalidates its copy
+// with the server or the CDN (a cheap 304 with the ETag) instead of showing it stale for a while.
+export async function api(path, { method = "GET", body, token, headers = {}, accept = "application/json", fresh = false } = {}) {
   const init = { method, headers: { Accept: accept, ...headers } };
+  if (fresh) init.cache = "no-cache";
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);

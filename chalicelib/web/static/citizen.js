@@ -66,7 +66,7 @@ async function showAlert() {
   }
   const name = await departmentLabel(code);
   try {
-    const { alert } = await api(`alerts/${encodeURIComponent(code)}`);
+    const { alert } = await api(`alerts/${encodeURIComponent(code)}`, { fresh: true });
     box.replaceChildren(alert && alert.status === "active" ? alertCard(alert, name) : noAlert(name));
   } catch (error) {
     box.replaceChildren(el("div", { className: "card" }, el("h2", {}, `Alertes · ${name}`), el("p", { className: "form-status is-error" }, error.problem.detail)));
@@ -100,7 +100,7 @@ async function showFeed(more = false) {
   clearProblem(form);
   try {
     const cursor = more && nextCursor ? `&cursor=${encodeURIComponent(nextCursor)}` : "";
-    const answer = await api(`feed?limit=10${cursor}`);
+    const answer = await api(`feed?limit=10${cursor}`, { fresh: true });
     const items = answer.items.map(feedItem);
     if (more) $("feed").append(...items);
     else $("feed").replaceChildren(...items);

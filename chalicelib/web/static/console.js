@@ -242,7 +242,7 @@ async function showCurrent() {
   const form = $("current-form");
   clearProblem(form);
   try {
-    current = (await api(`alerts/${encodeURIComponent(department())}`)).alert;
+    current = (await api(`alerts/${encodeURIComponent(department())}`, { fresh: true })).alert;
   } catch (error) {
     current = null;
     showProblem(form, error, { focus: false });
@@ -385,7 +385,7 @@ async function refreshFeed() {
   const form = $("published-form");
   clearProblem(form);
   try {
-    const answer = await api("feed?limit=50");
+    const answer = await api("feed?limit=50", { fresh: true });
     $("feed-list").replaceChildren(...answer.items.map(feedRow));
     if (!answer.items.length) $("feed-list").append(el("li", { className: "empty" }, "Aucune publication."));
   } catch (error) {
