@@ -46,6 +46,23 @@ def test_a_stack_resource_reading_a_late_stand_in_is_stood_in_too() -> None:
     assert set(standing) == {"Api", "Pool", "Permission"}  # Reader only reads a stand-in made first
 
 
+def test_a_cloudfront_property_cloudfront_would_refuse_fails_the_rehearsal() -> None:
+    import boto3
+
+    def aws(service: str) -> Any:
+        return boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+    stand_in = deploy_rehearsal.STAND_INS["AWS::CloudFront::CachePolicy"]
+    good = {"CachePolicyConfig": {"Name": "p", "MinTTL": 0, "ParametersInCacheKeyAndForwardedToOrigin": {
+        "EnableAcceptEncodingGzip": True, "CookiesConfig": {"CookieBehavior": "none"},
+        "HeadersConfig": {"HeaderBehavior": "none"}, "QueryStringsConfig": {"QueryStringBehavior": "whitelist",
+        "QueryStrings": ["q", "limit"]}}}}  # fmt: skip
+    physical, _ = stand_in(aws, "Policy", good)
+    assert physical
+    with pytest.raises(RehearsalError, match="MinTTL"):
+        stand_in(aws, "Policy", {"CachePolicyConfig": {"Name": "p", "MinTTL": "zero"}})
+
+
 def test_an_unknown_resource_type_stops_the_rehearsal_before_any_call() -> None:
     template = {"Resources": {"Thing": {"Type": "AWS::Made::Up", "Properties": {}}}}
     rehearsal = Rehearsal("dev", template, "http://127.0.0.1:9")  # nothing listens: no call is made
@@ -72,6 +89,7 @@ def test_what_moto_cannot_build_is_stood_in_for_and_listed(report: dict[str, Any
 
     assert len(stood_in["AWS::Cognito::UserPoolGroup"]) == 2 * len(CODES) + 2  # corg-, corg-…-chef, opp, admin
     assert {"AWS::Cognito::UserPool", "AWS::CloudWatch::Alarm", "Custom::SnsPlatformApplication"} <= set(stood_in)
+    assert {"AWS::CloudFront::Distribution", "AWS::WAFv2::WebACLAssociation"} <= set(stood_in)
 
 
 def test_every_handler_imports_from_the_zip_and_the_api_answers_health(report: dict[str, Any]) -> None:
