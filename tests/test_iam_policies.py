@@ -115,6 +115,8 @@ def _resources(service: str, operation: str, params: dict[str, Any]) -> list[tup
         return [(action, str(arn))]
     if service == "ssm":
         return [(action, f"arn:aws:ssm:{region_account}:parameter{params['Name']}")]
+    if service == "cognito-idp" and "UserPoolId" in params:  # the admin actions name their pool
+        return [(action, f"arn:aws:cognito-idp:{region_account}:userpool/{params['UserPoolId']}")]
     return [(action, "*")]
 
 

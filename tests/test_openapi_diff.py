@@ -41,7 +41,8 @@ def test_a_removed_response_field_is_breaking_and_names_where_it_is_read(publish
     changes = compare(published, new)
     assert required_level(changes) == "major"
     assert any(c.where.endswith("alert.offence_type") and c.what == "field removed" for c in changes)
-    assert "set VERSION in chalicelib/openapi/__init__.py to 3.0.0" in str(version_problem(published, new, ""))
+    major = next_version(published["info"]["version"], "major")  # the snapshot's version moves on
+    assert f"set VERSION in chalicelib/openapi/__init__.py to {major}" in str(version_problem(published, new, ""))
 
 
 def test_an_added_response_field_is_a_minor_change(published: dict[str, Any]) -> None:
