@@ -147,6 +147,55 @@ def test_garbage_or_an_unreachable_server_is_an_error_for_the_retry_policy() -> 
 
 
 @pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.0 201 Created\r\n\r\nbody until the close",
+        b"HTTP/1.1 201 Created\r\nContent-Length: 99999999\r\n\r\n" + b"x" * 70_000,
+    ],
+    ids=["body until the close", "body too long to read"],
+)
+def test_an_answer_whose_body_is_not_read_gives_its_status_and_a_new_connection_next(answer: bytes) -> None:
+    async def scenario() -> tuple[Any, ...]:
+        server, requests, url = await serve([answer, b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"])
+        pool = Pool()
+        first = await pool.post(Endpoint.parse(url), HEADERS, b"x")
+        kept = len(pool._idle.get(Endpoint.parse(url).key, []))
+        second = await pool.post(Endpoint.parse(url), HEADERS, b"x")
+        await pool.close()
+        server.close()
+        return first, kept, second, len(requests)
+
+    first, kept, second, served = run(scenario())
+    assert first == (201, None) and kept == 0  # its connection was dropped, not kept for the next push
+    assert second == (201, None) and served == 2
+
+
+def test_an_endless_answer_head_and_a_timeout_mid_answer_never_leave_a_connection_to_reuse() -> None:
+    async def endless_head() -> None:
+        server, _, url = await serve([b"HTTP/1.1 201 Created\r\nX-Pad: " + b"a" * 100_000])
+        try:
+            await Pool().post(Endpoint.parse(url), HEADERS, b"x")
+        finally:
+            server.close()
+
+    async def timeout_then_again() -> tuple[int, str | None]:
+        half = b"HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nab"
+        server, _, url = await serve([half, half])  # then waits for a request that never comes
+        pool = Pool()
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.2):
+                await pool.post(Endpoint.parse(url), HEADERS, b"x")
+        assert not pool._idle.get(Endpoint.parse(url).key)  # the half-read connection was closed
+        server.close()
+        await pool.close()
+        return 0, None
+
+    with pytest.raises(ProtocolError):
+        run(endless_head())
+    run(timeout_then_again())
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "ftp://push.example/x",

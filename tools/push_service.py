@@ -19,6 +19,7 @@ deliveries), so `python -m tools.push_service` can run it in another process.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import contextlib
 import json
@@ -26,6 +27,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -33,7 +35,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -134,30 +136,47 @@ class PushService:
         self._deliveries: deque[Delivery] = deque(maxlen=keep)
         self._attempts: deque[Attempt] = deque(maxlen=keep)
         self._verified: dict[str, dict[str, Any]] = {}  # Authorization header → its claims
-        self._server = _Server((host, port), _Handler)
-        self._server.service = self
+        # bound now, so that `origin` is known before the service starts
+        self._socket = socket.create_server((host, port), backlog=1024)
+        self._address = self._socket.getsockname()[:2]
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connections: set[_Connection] = set()
+        self._ready = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     @property
     def origin(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._address
         return f"http://{host}:{port}"
 
     def serve_forever(self) -> None:
-        self._server.serve_forever(poll_interval=0.05)  # a quick stop()
+        """Serve on this thread (an event loop of its own: uvloop where installed) until `stop()`."""
+        loop = _event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(loop.create_server(lambda: _Connection(self, loop), sock=self._socket))
+            self._ready.set()
+            loop.run_forever()
+        finally:
+            for connection in list(self._connections):
+                connection.close()
+            loop.run_until_complete(asyncio.sleep(0))  # let the transports close
+            loop.close()
 
     def start(self) -> PushService:
         self._thread = threading.Thread(target=self.serve_forever, name="push-service", daemon=True)
         self._thread.start()
+        self._ready.wait(10)
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(5)
+        self._socket.close()
 
     def __enter__(self) -> PushService:
         return self.start()
@@ -239,8 +258,14 @@ class PushService:
 
     # -- the push endpoint -----------------------------------------------------------------------
 
+    def latency(self, token: str) -> float:
+        """Seconds to wait before answering a push to this endpoint (its rule before the global one)."""
+        with self._lock:
+            rules = [r for r in (self._rules.get(token), self._rules.get(None)) if r is not None]
+        return next((r.latency for r in rules if r.latency), 0.0)
+
     def receive(self, token: str, headers: Any, body: bytes) -> tuple[int, dict[str, str]]:
-        """Handle one push request; returns the status and headers to answer."""
+        """Handle one push request (after its latency); returns the status and headers to answer."""
         endpoint = f"{self.origin}{PUSH_PATH}{token}"
         status, extra = self._scripted(token)
         if status is None:
@@ -254,15 +279,10 @@ class PushService:
         return status, extra
 
     def _scripted(self, token: str) -> tuple[int | None, dict[str, str]]:
-        """Latency, then a scripted answer if one applies (endpoint rules before global ones)."""
+        """A scripted answer if one applies (endpoint rules before global ones)."""
         with self._lock:
-            rules = [r for r in (self._rules.get(token), self._rules.get(None)) if r is not None]
-        latency = next((r.latency for r in rules if r.latency), 0.0)
-        if latency:
-            time.sleep(latency)
-        with self._lock:
-            for rule in rules:
-                if rule.status is not None and rule.remaining != 0:
+            for rule in (self._rules.get(token), self._rules.get(None)):
+                if rule is not None and rule.status is not None and rule.remaining != 0:
                     if rule.remaining is not None:
                         rule.remaining -= 1
                     extra = {"Retry-After": rule.retry_after} if rule.retry_after else {}
@@ -358,71 +378,155 @@ def _check_push_headers(headers: Any) -> tuple[int, str | None, str | None]:
     return int(raw_ttl), topic, urgency
 
 
-class _Server(ThreadingHTTPServer):
-    """Many concurrent senders: the default listen backlog (5) would throttle them."""
+class _Headers(dict[str, str]):
+    """Request header fields by lower-case name; `get` takes any case, as HTTP's names do."""
 
-    request_queue_size = 1024
-    daemon_threads = True
-    allow_reuse_address = True
-    service: PushService
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A sender that gave up (its timeout) closed the connection: nothing to report."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(name.lower(), default)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: senders pool their connections
-    server: _Server
+@dataclass
+class _Request:
+    method: str
+    path: str
+    query: str
+    headers: _Headers
+    body: bytes
+    keep_alive: bool
 
-    def log_message(self, format: str, *args: Any) -> None:  # the endpoints are secrets
-        pass
 
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        path = urlsplit(self.path).path
-        service = self.server.service
-        if path.startswith(PUSH_PATH):
-            status, headers = service.receive(path.removeprefix(PUSH_PATH), self.headers, body)
-            self._answer(status, headers=headers)
-        elif path == CONTROL_PATH + "subscriptions":
-            count = int(_json(body).get("count", 1))
-            self._answer(201, {"subscriptions": [service.subscribe() for _ in range(count)]})
-        elif path == CONTROL_PATH + "behaviour":
-            _script(service, _json(body))
-            self._answer(204)
+def _event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # the stand-in still runs on a machine without it
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: requests parsed by httptools (llhttp), answered in order; a push
+    request waits for its scripted latency on the event loop (many connections wait at once)."""
+
+    def __init__(self, service: PushService, loop: asyncio.AbstractEventLoop) -> None:
+        import httptools
+
+        self.service, self.loop = service, loop
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.queue: deque[_Request] = deque()
+        self._start()
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.service._connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.service._connections.discard(self)
+
+    def data_received(self, data: bytes) -> None:
+        import httptools
+
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            assert self.transport is not None
+            self.transport.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            self.close()
+
+    # httptools callbacks
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers[name.decode("latin-1").lower()] = value.decode("latin-1").strip()
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        path, _, query = self._url.decode("latin-1").partition("?")
+        method = self.parser.get_method().decode("ascii")
+        keep = bool(self.parser.should_keep_alive())
+        self.queue.append(_Request(method, path, query, self._headers, b"".join(self._body), keep))
+        self._start()
+        if len(self.queue) == 1:
+            self._next()
+
+    def _start(self) -> None:
+        self._url = b""
+        self._headers = _Headers()
+        self._body: list[bytes] = []
+
+    def _next(self) -> None:
+        """Answer the oldest request, after its latency if it is a push."""
+        if not self.queue:
+            return
+        request = self.queue[0]
+        push = request.method == "POST" and request.path.startswith(PUSH_PATH)
+        latency = self.service.latency(request.path.removeprefix(PUSH_PATH)) if push else 0.0
+        if latency:
+            self.loop.call_later(latency, self._answer)
         else:
-            self._answer(404)
+            self._answer()
 
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        service = self.server.service
-        if url.path == CONTROL_PATH + "deliveries":
-            limit = int(parse_qs(url.query).get("limit", ["50"])[0])
-            self._answer(200, {"deliveries": [d.view() for d in service.deliveries()[-limit:]]})
-        elif url.path == CONTROL_PATH + "stats":
-            self._answer(200, service.stats())
-        else:
-            self._answer(404)
-
-    def do_DELETE(self) -> None:
-        if urlsplit(self.path).path == CONTROL_PATH + "behaviour":
-            self.server.service.reset()
-            self._answer(204)
-        else:
-            self._answer(404)
-
-    def _answer(self, status: int, document: Any = None, *, headers: dict[str, str] | None = None) -> None:
+    def _answer(self) -> None:
+        if not self.queue:
+            return
+        request = self.queue.popleft()
+        try:  # handled even if the sender gave up waiting: the service received the push
+            status, headers, document = _route(self.service, request)
+        except Exception as exc:  # a bug of this stand-in: a 500 the sender sees, with its cause
+            status, headers, document = 500, {"X-Error": type(exc).__name__}, None
+        if self.transport is None or self.transport.is_closing():
+            return
         body = b"" if document is None else json.dumps(document).encode()
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
+        lines = [f"HTTP/1.1 {status} {_reason(status)}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
         if document is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+            lines.append("Content-Type: application/json")
+        lines.append(f"Content-Length: {len(body)}")
+        if not request.keep_alive:
+            lines.append("Connection: close")
+        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        if request.keep_alive:
+            self._next()
+        else:
+            self.close()
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _route(service: PushService, request: _Request) -> tuple[int, dict[str, str], Any]:
+    """The status, extra headers and JSON document (or None) that answer a request."""
+    path, method = request.path, request.method
+    if method == "POST" and path.startswith(PUSH_PATH):
+        status, headers = service.receive(path.removeprefix(PUSH_PATH), request.headers, request.body)
+        return status, headers, None
+    if method == "POST" and path == CONTROL_PATH + "subscriptions":
+        count = int(_json(request.body).get("count", 1))
+        return 201, {}, {"subscriptions": [service.subscribe() for _ in range(count)]}
+    if method == "POST" and path == CONTROL_PATH + "behaviour":
+        _script(service, _json(request.body))
+        return 204, {}, None
+    if method == "GET" and path == CONTROL_PATH + "deliveries":
+        limit = int(parse_qs(request.query).get("limit", ["50"])[0])
+        return 200, {}, {"deliveries": [d.view() for d in service.deliveries()[-limit:]]}
+    if method == "GET" and path == CONTROL_PATH + "stats":
+        return 200, {}, service.stats()
+    if method == "DELETE" and path == CONTROL_PATH + "behaviour":
+        service.reset()
+        return 204, {}, None
+    return 404, {}, None
 
 
 def _json(body: bytes) -> dict[str, Any]:

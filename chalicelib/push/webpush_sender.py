@@ -130,7 +130,10 @@ def send(jobs: Sequence[Job], *, signer: VapidSigner, policy: Policy, deadline: 
 
     `deadline` is a `time.monotonic()` value: what is not done by then is left as `RETRY`.
     """
-    asyncio.run(_send(jobs, signer=signer, policy=policy, deadline=deadline))
+    import uvloop
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_send(jobs, signer=signer, policy=policy, deadline=deadline))
 
 
 async def _send(jobs: Sequence[Job], *, signer: VapidSigner, policy: Policy, deadline: float) -> None:
