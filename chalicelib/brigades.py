@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chalicelib import commune_search, competence, geo, names, serving, zones
+from chalicelib import commune_search, competence, geo, names, serving, snapshot, zones
 from chalicelib.config import get_settings
 from chalicelib.errors import AppError
 
@@ -106,7 +106,7 @@ def directory(data_dir: Path | None = None) -> Directory:
     if path not in _directories:
         with _loading:
             if path not in _directories:
-                _directories[path] = Directory(path)
+                _directories[path] = Directory.load(path)
     return _directories[path]
 
 
@@ -141,7 +141,11 @@ class Directory:
             "code_insee", "nom", "departement", "codes_postaux", "population", "latitude", "longitude",
             "commune_parent", "anciens_codes",
         )  # fmt: skip
-        self.insee, self.name, self.department, self.postal_codes = columns[:4]
+        self.insee, self.name = columns[:2]
+        # 101 départements and ≈ 6,000 postal codes for 35,000 rows: one string object per value
+        # (≈ 3 MB less for the process, and for the snapshot that keeps them shared)
+        shared: dict[str, str] = {}
+        self.department, self.postal_codes = ([shared.setdefault(v, v) for v in c] for c in columns[2:4])
         self.population = [int(p or 0) for p in columns[4]]
         self.lat = [float(x) if x else None for x in columns[5]]
         self.lon = [float(x) if x else None for x in columns[6]]
@@ -159,6 +163,26 @@ class Directory:
         self.official = competence.load(data_dir / competence.FILE_NAME)
         self.official_zones = zones.load(data_dir / zones.FILE_NAME)
         self._serving: dict[int, serving.Serving] = {}
+
+    # what a snapshot leaves out: where the files are, a memo filled by requests, and the resolver
+    # (its callbacks are closures; it builds in ≈ 15 ms)
+    UNSAVED = frozenset({"data_dir", "_serving", "resolver"})
+
+    @classmethod
+    def load(cls, data_dir: Path) -> Directory:
+        """The folder's data with its indexes from its snapshot (`snapshot.py`), or from its files."""
+        state = snapshot.load(data_dir)
+        if state is None:
+            return cls(data_dir)
+        found = cls.__new__(cls)
+        found.__dict__.update(state)
+        found.data_dir, found._serving = data_dir, {}
+        return found
+
+    def save_snapshot(self) -> Path:
+        """Build every index and save them beside the files, for the cold starts to come."""
+        self.build_all()
+        return snapshot.save(self.data_dir, {k: v for k, v in vars(self).items() if k not in self.UNSAVED})
 
     def city(self, commune: int) -> str:
         """The commune itself, or the city of an arrondissement (Paris, Lyon, Marseille)."""

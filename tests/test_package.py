@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from chalicelib.brigades import Directory
 from tools import data, package
 
 CHALICE_MISSING_WHEEL = """Creating deployment package.
@@ -55,7 +56,8 @@ def test_raw_search_data_is_checked_indexed_and_described_in_the_package_folder(
     (target / "stale.csv").write_text("from an older build")
     monkeypatch.setattr(package, "PACKAGED_DATA", target)
     copied = package.copy_data(FIXTURE_DATA)
-    assert copied == sorted([*(p.name for p in FIXTURE_DATA.glob("*.csv")), "commune_units.csv", "manifest.json"])
+    expected = [*(p.name for p in FIXTURE_DATA.glob("*.csv")), "commune_units.csv", "manifest.json", "indexes.pickle"]
+    assert copied == sorted(expected)
     manifest = json.loads((target / "manifest.json").read_text())
     assert manifest["data"]["built_at"] and manifest["data"]["units_updated"] == "2021-01-04"
 
@@ -66,6 +68,7 @@ def test_a_folder_make_data_built_is_packaged_as_it_is(tmp_path: Path, monkeypat
     monkeypatch.setattr(package, "PACKAGED_DATA", tmp_path / "chalicelib-data")
     package.copy_data(built)
     assert (tmp_path / "chalicelib-data" / "manifest.json").read_bytes() == (built / "manifest.json").read_bytes()
+    assert "name_search" in vars(Directory.load(tmp_path / "chalicelib-data"))  # its indexes, for this code
 
 
 def test_a_data_directory_without_csv_fails_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,8 +12,9 @@ with a position, no duplicate id. Any error stops the run, nothing written. Give
 it then reports what they change against the current data (communes whose zone or unit changes,
 units added or closed) and stops unless `--apply`. The output folder (`--out`, default `build/data`)
 gets the data files, the derived index `commune_units.csv` (zone and unit of every commune, as the API
-answers) and `manifest.json` (date built, rows and sha256 of each file, what `/health` shows);
-`make package SOURCE_DATA_DIR=build/data` ships it.
+answers), `manifest.json` (date built, rows and sha256 of each file, what `/health` shows) and
+`indexes.pickle`, the search indexes built from them, which a cold start loads instead of building
+them (`chalicelib/snapshot.py`); `make package SOURCE_DATA_DIR=build/data` ships it.
 
 Official files (docs/data.md):
 - `--zones`: `zones_police_gendarmerie.csv` in the format of data/README.md (`code_insee, zone (ZPN/ZGN),
@@ -142,10 +143,10 @@ def stage(source: Path, staging: Path, *, zones: Path | None, competence: Path |
 
 def build(staging: Path, out: Path) -> None:
     """`out` ← the staged files, the derived index and the manifest."""
-    from chalicelib import dataset
+    from chalicelib import brigades, dataset, snapshot
 
     out.mkdir(parents=True, exist_ok=True)
-    for stale in [*out.glob("*.csv"), out / dataset.MANIFEST]:
+    for stale in [*out.glob("*.csv"), out / dataset.MANIFEST, out / snapshot.FILE_NAME]:
         stale.unlink(missing_ok=True)
     for path in sorted(staging.glob("*.csv")):
         shutil.copyfile(path, out / path.name)
@@ -161,6 +162,7 @@ def build(staging: Path, out: Path) -> None:
     built_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     manifest = {"data": {**dataset.describe(out), "built_at": built_at}, "files": files}
     (out / dataset.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    brigades.Directory(out).save_snapshot()  # what a cold start loads instead of building (snapshot.py)
 
 
 # -- official files ----------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ def copy_data(source: Path) -> list[str]:
     """The search data into the package's `chalicelib/data/` (git-ignored): a folder `make data` built
     (it has `manifest.json`) is copied as it is; raw open data goes through the same checks and gets
     its index and manifest on the way (`tools/data.py`), so every package says what data it carries."""
+    from chalicelib.brigades import Directory
     from chalicelib.dataset import MANIFEST
     from tools import data
 
@@ -93,6 +94,7 @@ def copy_data(source: Path) -> list[str]:
         PACKAGED_DATA.mkdir()
         for path in [*source.glob("*.csv"), source / MANIFEST]:
             shutil.copyfile(path, PACKAGED_DATA / path.name)
+        Directory(PACKAGED_DATA).save_snapshot()  # for the code being packaged
     else:
         try:
             data.run(source, PACKAGED_DATA)
