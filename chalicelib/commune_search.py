@@ -8,11 +8,14 @@ Order of the answers:
 2. the commune whose whole name was typed (its biggest namesake, if several);
 3. then the score, in powers of ten of population (1.0 is worth a commune ten times bigger):
    `quality + log10(population + 1)`. Quality: 3 for the whole name (0.5 less for each bigger
-   namesake, never below a prefix), 2 for the name with small words left out, 1 for a prefix of
+   namesake, never below a prefix), 2 for the name with small words or its article left out (so
+   `saint` is Saint-Étienne before the village of Le Saint), 1 for a prefix of
    whole words, 0.6 for a prefix, 0.4 / 0.1 for one typo (whole name / start), 0 / -0.3 for two,
    0.2 for a name followed by more words, 0.6 / -0.3 / -0.5 / -0.8 for the same sound (whole,
    start, one sound off, its start) less 0.15 per letter of spelling apart; 1.5 less under a
-   former commune's name.
+   former commune's name; 0.2 / 0 / -0.4 for a word from inside a compound name, looked for only
+   when nothing starts with what was typed (`hossegor`: Soorts-Hossegor; to the name's end, whole
+   words, a word's start).
 
 Typos and sounds are only looked for when no commune of 30,000 people or more already has the
 name or starts with it, and short text (under 6 letters) that starts names is taken as typed right.
@@ -22,7 +25,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -48,6 +53,11 @@ SOUND_LETTERS = 3
 LONG_NAME = 8  # a name this long typed exactly is not a misspelling of another
 BIG_COMMUNE = math.log10(30_000)  # a name typed as such by a commune this big needs no correcting
 PER_TIER = 12  # candidates taken from each tier before ranking (≥ any page the API serves)
+# a word typed from inside a compound name (`hossegor`: Soorts-Hossegor), looked for only when
+# nothing starts with what was typed: the name's end, whole words before more, the start of a word
+INNER_END, INNER_WORDS, INNER_LETTERS = 0.2, 0.0, -0.4
+INNER_LETTERS_TYPED = 5
+INNER_HITS = 200  # the most inner matches looked at (a common word: `saint`)
 _ARRONDISSEMENT = re.compile(r" (\d+)(?:er|e) arrondissement$")
 
 KIND = {EXACT: "name", PREFIX: "prefix"} | dict.fromkeys((TYPO, TYPO_PREFIX, FUZZY, FUZZY_PREFIX), "corrected")
@@ -110,6 +120,11 @@ class CommuneSearch:
             self.entry_sounds, range(len(self.entries)), [*range(count), *former_communes], self.plain_scores
         )
         self._everywhere = Scope(self.plain, self.sound)
+        # the keys of compound names, one per line, to find a word typed from inside one
+        compound = [i for i, key in enumerate(current_keys) if " " in key]
+        self.inner_communes = array("i", compound)
+        self.inner_starts = array("i", _starts(current_keys[i] for i in compound))
+        self.inner_text = "\n" + "\n".join(current_keys[i] for i in compound) + "\n"
         parent_codes = set(parent)
         by_insee = {code: i for i, code in enumerate(insee) if code in parent_codes}
         self.arrondissements: dict[int, dict[int, int]] = {}
@@ -128,17 +143,38 @@ class CommuneSearch:
         hints = query.hints
         candidates: dict[int, _Candidate] = {}
         if query.whole:  # `villeneuve sur lot` is a name, not `villeneuve sur` in the Lot
-            candidates = self._candidates(query.whole, (), per_tier, base, tolerant=False)
-            if any(c.kind in ("name", "prefix") for c in candidates.values()):  # it names or starts one
-                hints = ()
-            else:
-                candidates = {}
-        if hints or not candidates:
+            codes = tuple(h for h in hints if not h.worded)  # they still apply (`… saint martin 69`)
+            candidates = self._whole_name(query, codes, per_tier, base)
+            if candidates:
+                hints = codes
+        if not candidates:
             candidates = self._candidates(query.name or query.whole, hints, per_tier, base)
         ranked = sorted(candidates.values(), key=self._rank)
         used = {hint for c in candidates.values() if c.quality >= HINTED_QUALITY for hint in c.hints}
         ignored = tuple(h.text for h in hints if h.text not in used)
         return [Found(c.commune, c.matched_name, _kinds(c), ignored, round(self._score(c), 3)) for c in ranked[:limit]]
+
+    def _whole_name(
+        self, query: place_query.Query, codes: Sequence[Hint], per_tier: int, base: Scope
+    ) -> dict[int, _Candidate]:
+        """The candidates of the whole text when it is better read as one name than as a name
+        and hints (empty otherwise): it names or starts a commune; or, misspelt or written by ear,
+        it follows a joining word (`fleuy sur orne`) or the hints find nothing as good
+        (`fontenes saint martin` is not `fontenes` in Saint-Martin)."""
+        whole = self._candidates(query.whole, codes, per_tier, base, tolerant=False)
+        if any(c.kind in ("name", "prefix") for c in whole.values()):
+            return whole
+        joined = _joined(query)
+        if joined:
+            whole = self._candidates(query.whole, codes, per_tier, base)
+        best = max((c.quality for c in whole.values()), default=-math.inf)
+        if best <= SHORTER_NAME:  # nothing, or only a shorter name (`valence en drome`: Valence)
+            return {}
+        if joined:
+            return whole
+        hinted = self._candidates(query.name, query.hints, per_tier, base)
+        agreed = max((c.quality for c in hinted.values() if c.hints), default=-math.inf)
+        return whole if best > agreed else {}
 
     def _score(self, candidate: _Candidate) -> float:
         return candidate.quality + self.weight[candidate.commune]
@@ -166,6 +202,8 @@ class CommuneSearch:
             if hint.departments or hint.region or (hint.postal_code and len(hint.postal_code) == 5):
                 self._match(self._scope(hint), keys, found, per_tier, tolerant=tolerant)
         self._match(base, keys, found, per_tier, tolerant=tolerant and not found)
+        if tolerant and names.letters(keys[0]) >= INNER_LETTERS_TYPED and not self._starts_a_name(found):
+            self._match_inner(base, keys[0], found, per_tier)
         if base is not self._everywhere:
             found = {c: candidate for c, candidate in found.items() if c in base.communes}
         self._decay_homonyms(found)
@@ -194,8 +232,11 @@ class CommuneSearch:
             if edits >= 2 and not hits:
                 hits += index.near(main, edits, per_tier, seen)
         for position, tier in hits:
-            commune, former = self.entries[index.targets[position]]
+            entry = index.targets[position]
+            commune, former = self.entries[entry]
             quality = self._quality(tier, main, index.keys[position])
+            if tier == EXACT and index.keys[position] != self.entry_keys[entry]:
+                quality = WITHOUT_SMALL_WORDS  # the name without its article (`chalon`: Le Chalon)
             self._keep(found, _Candidate(commune, former, quality - FORMER * (former is not None), KIND[tier]))
         if not hits and tolerant:
             self._match_shorter_name(index, main, found)
@@ -203,6 +244,26 @@ class CommuneSearch:
         if not exact and answered < BIG_COMMUNE and names.letters(typed) >= SOUND_LETTERS:
             loose = edits > 0 and not any(tier in (EXACT, PREFIX, TYPO) for _, tier in hits)
             self._match_sound(scope.sound, keys, found, per_tier, loose=loose)
+
+    @staticmethod
+    def _starts_a_name(found: dict[int, _Candidate]) -> bool:
+        return any(c.kind in ("name", "prefix") and c.quality >= PREFIX_LETTERS for c in found.values())
+
+    def _match_inner(self, scope: Scope, typed: str, found: dict[int, _Candidate], per_tier: int) -> None:
+        """Compound names with a word that starts as typed (`hossegor`, `courcouronnes`): what
+        people call a commune by its second name. One scan of the compound names' keys."""
+        text, needle, starts, communes = self.inner_text, " " + typed, self.inner_starts, self.inner_communes
+        hits: list[_Candidate] = []
+        position = text.find(needle)
+        while position != -1 and len(hits) < INNER_HITS:
+            commune = communes[bisect_right(starts, position) - 1]
+            if not scope.communes or commune in scope.communes:
+                after = text[position + len(needle)]
+                quality = INNER_END if after == "\n" else INNER_WORDS if after == " " else INNER_LETTERS
+                hits.append(_Candidate(commune, None, quality, "prefix"))
+            position = text.find(needle, position + 1)
+        for candidate in sorted(hits, key=lambda c: -self._score(c))[:per_tier]:
+            self._keep(found, candidate)
 
     def _best_weight(self, index: names.NameIndex, hits: list[tuple[int, int]]) -> float:
         """The weight of the biggest commune whose whole name, or start, was typed (give or take a typo)."""
@@ -401,6 +462,20 @@ class Scope:
     plain: names.NameIndex
     sound: names.NameIndex
     communes: frozenset[int] = frozenset()
+
+
+def _joined(query: place_query.Query) -> bool:
+    """Whether the words read as hints follow a word that joins them to the name (`fleury sur orne`)."""
+    rest = query.whole.split()[len(query.name.split()) :]
+    return bool(rest) and rest[0] in names.JOINING_WORDS
+
+
+def _starts(keys: Iterator[str]) -> Iterator[int]:
+    """Where each key starts in `"\\n" + "\\n".join(keys)`."""
+    start = 1
+    for key in keys:
+        yield start
+        start += len(key) + 1
 
 
 def _left_out(typed: list[str], name: list[str]) -> bool:

@@ -31,6 +31,7 @@ ARTICLES = ("les", "le", "la", "l")  # longest first: `lesmoutiers` is `les mout
 ARTICLE_PREFIXES = ("l ", "le ", "la ", "les ")
 # Small words a person leaves out (`aix provence`, `chalons champagne`): the phonetic key ignores them.
 PARTICLES = ("le", "la", "les", "l", "de", "du", "des", "d", "en", "sur", "sous", "et", "aux", "au", "a", "lez")
+JOINING_WORDS = frozenset(PARTICLES)  # a word that ends a name part only if more of the name follows
 _END = "~"  # sorts after every character a key holds ([a-z0-9 ])
 _EXTRA_FOLDS = {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
@@ -117,13 +118,14 @@ _PARTICLE_SET = frozenset(PARTICLES)
 # that ` de ` is a whole word and `t ` a final letter.
 _PARTICLE_WORDS = re.compile(" (?:" + "|".join(PARTICLES) + ")(?= )")
 _FIRST_LETTERS = str.maketrans("wyz", "vis")
-_SOUNDS: tuple[tuple[str, str], ...] = (
+_NASAL = "(?![aeiouyhnm])"  # a vowel then n or m sounds nasal only before another consonant or the end
+_SOUNDS: tuple[tuple[str | re.Pattern[str], str], ...] = (
     ("aix ", "e "), ("ph", "f"), ("ch", "x"), ("sh", "x"), ("qu", "k"), ("gue", "Ge"), ("gui", "Gi"), ("ge", "je"),
-    ("gi", "ji"), ("ce", "se"), ("ci", "si"), ("eau", "o"), ("au", "o"), ("ain", "in"), ("ein", "in"), ("eim", "in"),
-    ("im", "in"), ("ai", "e"), ("ei", "e"), ("oe", "e"), ("eu", "e"), ("ou", "u"), ("em", "an"), ("en", "an"),
-    ("am", "an"),
+    ("gi", "ji"), ("ce", "se"), ("ci", "si"), ("eau", "o"), ("au", "o"), (re.compile("[ae]i[nm]" + _NASAL), "in"),
+    (re.compile("im" + _NASAL), "in"), ("ai", "e"), ("ei", "e"), ("oe", "e"), ("eu", "e"), ("ou", "u"),
+    (re.compile("[ea][nm]" + _NASAL), "an"),
     *((c + c, c) for c in "lnstrpmf"),
-    *((c + " ", " ") for c in "stdpg"), ("ox ", "o "), ("ux ", "u "), ("e ", " "),
+    *((c + " ", " ") for c in "stdpg"), ("ox ", "o "), ("ux ", "u "), ("ex ", "e "), ("ix ", "i "), ("e ", " "),
 )  # fmt: skip
 _LAST_LETTERS = str.maketrans({"q": "k", "c": "k", "G": "g", "h": None, " ": None})
 
@@ -132,7 +134,7 @@ def phonetic_keys(keys: Sequence[str]) -> list[str]:
     """The phonetic key of each key (`quimpair` and `quimper` → `kinper`), without spaces."""
     text = _PARTICLE_WORDS.sub("", " " + " | ".join(keys) + " ").translate(_FIRST_LETTERS)
     for written, heard in _SOUNDS:
-        text = text.replace(written, heard)
+        text = text.replace(written, heard) if isinstance(written, str) else written.sub(heard, text)
     return text.translate(_LAST_LETTERS).replace("kk", "k").split("|")
 
 

@@ -89,6 +89,7 @@ _CONNECTORS = frozenset({"de", "du", "des", "d", "en", "a", "au", "aux", "dans",
 _SUFFIXES = frozenset({"e", "eme", "em", "er", "ere", "re", "ieme", "me"})
 _ORDINAL = re.compile(r"(\d{1,2}|[ivx]{1,5})(e|eme|em|er|ere|re|ier|iere|ieme|me)")
 _ROMAN = {"i": 1, "v": 5, "x": 10}
+_CITIES = frozenset({"paris", "lyon", "marseille"})  # the communes with municipal arrondissements
 _POSTAL = re.compile(r"\d{5}")
 _POSTAL_START = re.compile(r"\d{3,4}")
 _NUMBER = re.compile(r"\d{1,3}|2[ab]")
@@ -111,7 +112,7 @@ class Hint:
 class Query:
     name: str  # the name part, folded (abbreviations not yet expanded)
     hints: tuple[Hint, ...] = field(default_factory=tuple)
-    whole: str = ""  # the whole folded query, when worded hints were peeled (it may be a name)
+    whole: str = ""  # the folded query without its codes, when worded hints were peeled (it may be a name)
 
 
 def parse(text: str) -> Query:
@@ -128,7 +129,8 @@ def parse(text: str) -> Query:
             words = words[:-2]
             continue
         announced = arrondissement_next or (len(words) > 2 and words[-2] in _ANNOUNCE_ARRONDISSEMENT)
-        hint = _code_hint(words[-1], arrondissement_only=announced)
+        roman = announced or " ".join(words[:-1]) in _CITIES  # `paris xve`, not `condé-sur-vire`
+        hint = _code_hint(words[-1], arrondissement_only=announced, roman=roman)
         arrondissement_next = False
         if hint is not None:
             hints.append(hint)
@@ -154,7 +156,9 @@ def parse(text: str) -> Query:
             words = words[:-1]
             continue
         break
-    whole = " ".join(fold_query(text).split()) if any(h.worded for h in hints) else ""
+    codes = {h.text for h in hints if not h.worded}  # `fontaines saint martin 69`: the name is before `69`
+    whole = " ".join(w for w in _glue_ordinals(fold_query(text).split()) if w not in codes)
+    whole = whole if any(h.worded for h in hints) else ""
     return Query(" ".join(words), tuple(hints), whole)
 
 
@@ -178,12 +182,13 @@ def _area_at_end(words: list[str]) -> tuple[Hint | None, int]:
     return None, 0
 
 
-def _code_hint(word: str, *, arrondissement_only: bool) -> Hint | None:
-    """A postal code, a département number (also an arrondissement when ≤ 20), an ordinal."""
+def _code_hint(word: str, *, arrondissement_only: bool, roman: bool = False) -> Hint | None:
+    """A postal code, a département number (also an arrondissement when ≤ 20), an ordinal (in
+    Roman numerals only if `roman`: `vire`, `vie` are rivers more often than the VIe)."""
     if _POSTAL.fullmatch(word) or (_POSTAL_START.fullmatch(word) and len(word) == 4):
         return Hint(word, postal_code=word)  # a postal code, or its start typed so far (`toulon 830`)
     ordinal = _ORDINAL.fullmatch(word)
-    if ordinal:
+    if ordinal and (roman or ordinal.group(1).isdigit()):
         number = _number(ordinal.group(1))
         return Hint(word, arrondissement=number) if number and number <= 20 else None
     if not _NUMBER.fullmatch(word):

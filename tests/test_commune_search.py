@@ -36,6 +36,15 @@ COMMUNES = [
     ("Aix-en-Provence", "13001", "13", "13090", 145_000, ""),
     ("Saint-Denis", "97411", "974", "97400", 153_000, ""),
     ("Saint-Denis", "93066", "93", "93200", 113_000, ""),
+    ("Soorts-Hossegor", "40304", "40", "40150", 4_000, ""),
+    ("Le Chalon", "26069", "26", "26350", 190, ""),
+    ("Chalon-sur-Saône", "71076", "71", "71100", 45_000, ""),
+    ("Fleury-sur-Orne", "14271", "14", "14123", 4_900, ""),
+    ("Fleuré", "61169", "61", "61200", 500, ""),
+    ("Fontaines-Saint-Martin", "69087", "69", "69270", 3_100, ""),
+    ("Saint-Martin", "97801", "978", "97150", 32_000, ""),
+    ("Condé-sur-Vire", "50139", "50", "50420|50890", 4_100, ""),
+    ("Condé-sur-l'Escaut", "59153", "59", "59163", 9_500, ""),
 ]
 FORMER = [("Boulogne", 9), ("Montreuil-Juigné", 12)]  # (former name, current commune)
 
@@ -142,6 +151,35 @@ def test_a_territory_hint_picks_the_namesake_there(search: CommuneSearch) -> Non
         assert named(search, typed)[0] == "Saint-Denis (93)", typed
     for typed in ("saint-denis de la réunion", "saint denis reunion", "st denis 974"):
         assert named(search, typed)[0] == "Saint-Denis (974)", typed
+
+
+def test_a_word_from_inside_a_compound_name_finds_it_when_nothing_starts_so(search: CommuneSearch) -> None:
+    assert named(search, "hossegor") == ["Soorts-Hossegor (40)"]
+    assert answers(search, "hossegor 40")[0].match == ("prefix", "department_hint")
+    assert named(search, "billancourt", 1) == ["Boulogne-Billancourt (92)"]
+
+
+def test_a_name_typed_without_its_article_is_not_taken_as_typed_whole(search: CommuneSearch) -> None:
+    assert named(search, "chalon", 2) == ["Chalon-sur-Saône (71)", "Le Chalon (26)"]
+    assert named(search, "le chalon", 1) == ["Le Chalon (26)"]
+
+
+def test_a_river_after_sur_ends_a_misspelt_name_rather_than_naming_a_department(search: CommuneSearch) -> None:
+    assert named(search, "fleuy sur orne", 1) == ["Fleury-sur-Orne (14)"]  # not Fleuré in the Orne
+    assert named(search, "fleuri-sur-orne", 1) == ["Fleury-sur-Orne (14)"]
+    found = answers(search, "fleuy sur orne 14")[0]
+    assert (COMMUNES[found.commune][0], found.match) == ("Fleury-sur-Orne", ("corrected", "department_hint"))
+
+
+def test_a_name_written_by_ear_beats_a_territory_it_seems_to_name(search: CommuneSearch) -> None:
+    assert named(search, "fontenes saint martin", 1) == ["Fontaines-Saint-Martin (69)"]
+    found = answers(search, "fontaines saint martin 69270")[0]
+    assert (COMMUNES[found.commune][0], found.match) == ("Fontaines-Saint-Martin", ("name", "postal_code"))
+
+
+def test_a_river_named_like_a_roman_numeral_is_not_an_arrondissement(search: CommuneSearch) -> None:
+    assert named(search, "conde sur vire", 1) == ["Condé-sur-Vire (50)"]
+    assert named(search, "paris xve", 1) == ["Paris 15e Arrondissement (75)"]
 
 
 def test_a_query_matching_nothing_gives_nothing(search: CommuneSearch) -> None:

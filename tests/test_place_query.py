@@ -80,6 +80,12 @@ def test_first_and_roman_arrondissements(typed: str, number: int) -> None:
     assert hint_of(typed)[1] == {"arrondissement": number}
 
 
+@pytest.mark.parametrize("typed", ["conde sur vire", "saint gilles croix de vie", "bourg ixe"])
+def test_roman_numerals_are_arrondissements_only_after_a_city_that_has_them_or_announced(typed: str) -> None:
+    assert all(hint.arrondissement is None for hint in parse(typed).hints)
+    assert hint_of("bourg ixe arrondissement")[1] == {"arrondissement": 9}
+
+
 def test_the_start_of_a_postal_code_typed_so_far() -> None:
     assert hint_of("toulon 830") == ("toulon", {"postal_code": "830"})
     assert hint_of("toulon 8300") == ("toulon", {"postal_code": "8300"})
@@ -102,6 +108,7 @@ def test_worded_hints_keep_the_whole_query_since_it_may_be_a_name() -> None:
     query = parse("villeneuve sur lot")
     assert (query.name, query.whole) == ("villeneuve", "villeneuve sur lot")
     assert parse("rennes 35").whole == ""  # digits belong to no name
+    assert parse("fontaines saint martin 69").whole == "fontaines saint martin"  # the codes left out
 
 
 def test_words_that_only_announce_are_dropped() -> None:

@@ -429,6 +429,23 @@ codes | 97200 | Fort-de-France (972)
 codes | 98800 | Nouméa (988)
 codes | 35000 | Rennes (35)
 codes | 74182 | Annecy (74)
+inner_word | hossegor | Soorts-Hossegor (40)
+inner_word | courcouronnes | Évry-Courcouronnes (91)
+inner_word | cap martin | Roquebrune-Cap-Martin (06)
+inner_word | cotentin | Cherbourg-en-Cotentin (50)
+inner_word | bigorre 65 | Bagnères-de-Bigorre (65), Vic-en-Bigorre (65) | 2
+typo | fleuy sur orne | Fleury-sur-Orne (14)
+typo | chalnnes sur loire | Chalonnes-sur-Loire (49)
+typo | ey sur eure | Ézy-sur-Eure (27)
+phonetic | fontenes saint martin | Fontaines-Saint-Martin (69)
+phonetic | fleuri sur orne 14 | Fleury-sur-Orne (14)
+phonetic | trenou | Traînou (45) | 3
+department | fontaines saint martin 69 | Fontaines-Saint-Martin (69)
+postal_code | fontaines saint martin 69270 | Fontaines-Saint-Martin (69)
+separators_articles | conde sur vire | Condé-sur-Vire (50)
+separators_articles | saint gilles croix de vie | Saint-Gilles-Croix-de-Vie (85)
+big_city_first | saint | Saint-Étienne (42), Saint-Denis (974), Saint-Denis (93) | 3
+arrondissement | paris xve | Paris 15e Arrondissement (75)
 """
 
 
@@ -474,6 +491,65 @@ def load() -> list[dict[str, Any]]:
     """The fixture's rows."""
     with FIXTURE.open(encoding="utf-8") as lines:
         return [json.loads(line) for line in lines]
+
+
+# Spellings by ear a generated query may use: each sounds as the letters it replaces (never the
+# nasals: `ain` is not `ein` before a consonant, nor `é` before a vowel).
+_BY_EAR = (("eau", "o"), ("au", "o"), ("ph", "f"), ("qu", "k"), ("ss", "s"), ("tt", "t"), ("ll", "l"), ("nn", "n"),
+           ("mm", "m"), ("rr", "r"), ("oux", "ou"), ("aux", "o"))  # fmt: skip
+GENERATED_HABITS = ("typo", "by_ear", "postal_code", "department", "plain")
+
+
+def generated(data_dir: Path, seed: int, count: int = 250) -> list[dict[str, Any]]:
+    """Queries made up by rule from `count` random communes of 3,000 people or more, none of them
+    written or tuned by hand: one typo, a sound spelt otherwise, a postal code or a département
+    beside the name, the name without accents. A check of what the hand-written set cannot show:
+    how the search does on names nobody looked at."""
+    import random
+
+    sys.path.insert(0, str(PROJECT))
+    from chalicelib.names import fold
+
+    rng = random.Random(seed)
+    with (data_dir / "communes.csv").open(encoding="utf-8") as communes:
+        big = [r for r in csv.DictReader(communes) if r["type"] == "commune" and int(r["population"] or 0) >= 3000]
+    found: list[dict[str, Any]] = []
+    for row in rng.sample(big, count):
+        name, code, postal = fold(row["nom"]), row["code_insee"], row["codes_postaux"].split("|")[0]
+        queries = [("postal_code", rng.choice([f"{name} {postal}", f"{postal} {name}"]), 1)]
+        department = row["departement"]
+        queries.append(("department", rng.choice([f"{name} {department}", f"{name} ({department})"]), 1))
+        queries.append(("plain", name.upper() if rng.random() < 0.3 else name, 1))
+        if len(name) >= 6:
+            queries.append(("typo", _typo(name, rng), 3))
+        heard = _by_ear(name, rng)
+        if heard:
+            queries.append(("by_ear", heard, 3))
+        found += [{"habit": h, "query": q, "insee": [code], "names": [row["nom"]], "rank": r} for h, q, r in queries]
+    return found
+
+
+def _typo(name: str, rng: Any) -> str:
+    """One letter left out, doubled, swapped with the next or replaced (not the first)."""
+    letters, at = list(name), rng.randrange(1, len(name) - 1)
+    kind = rng.choice("dtsi")
+    if kind == "d":
+        del letters[at]
+    elif kind == "t":
+        letters[at], letters[at + 1] = letters[at + 1], letters[at]
+    elif kind == "i":
+        letters.insert(at, rng.choice("aeiourstnl"))
+    else:
+        letters[at] = rng.choice("aeiou")
+    return "".join(letters)
+
+
+def _by_ear(name: str, rng: Any) -> str | None:
+    spellings = [(written, heard) for written, heard in _BY_EAR if written in name]
+    if not spellings:
+        return None
+    written, heard = rng.choice(spellings)
+    return name.replace(written, heard, 1)
 
 
 def evaluate(rows: list[dict[str, Any]], search: Callable[[str], list[str]]) -> dict[str, dict[str, Any]]:

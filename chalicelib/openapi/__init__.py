@@ -18,7 +18,7 @@ from chalicelib.openapi.build import ERRORS, NAMED, SCHEMAS, TAGS, cached, error
 # enum value removed or narrowed) bumps the major, an addition the minor. `make openapi` compares the
 # served description with docs/openapi.json, says which bump it needs, and writes the new snapshot;
 # docs/CHANGELOG-api.md tells client teams what changed.
-VERSION = "3.0.0"
+VERSION = "3.0.1"
 
 
 @cache

@@ -38,7 +38,7 @@ PDF = "application/pdf"
 # name matched, the next ones which hints it agrees with.
 MATCHES = {
     "name": "le nom exact (accents, majuscules, tirets, articles et abréviations St, Ste, Mt, s/ mis à part)",
-    "prefix": "le début du nom (saisie en cours)",
+    "prefix": "le début du nom (saisie en cours) ou d'un de ses mots (« hossegor » : Soorts-Hossegor)",
     "corrected": "le nom à une faute de frappe près (deux à partir de 8 lettres) : « Vouliez-vous dire … ? »",
     "phonetic": "un nom qui se prononce de même (« cholais » : Cholet) : « Vouliez-vous dire … ? »",
     "former_name": "le nom d'une ancienne commune (déléguée ou associée), donné dans `matched_name`",

@@ -52,11 +52,27 @@ def run() -> list[dict[str, Any]]:
     p95 = _p95(times)
     return [
         *table,
+        *_generated(),
         _row(f"typed queries p50 ({len(times)} calls)", statistics.median(times), "ms"),
         _row("typed queries p95", p95, "ms", "≤ 1", p95 <= 1),
         _row("typed queries p95, CPU time of the thread (what the machine's load does not add)", _p95(cpu), "ms"),
         _row("missed: " + "; ".join(stats["all"]["missed"]) if stats["all"]["missed"] else "missed: none", 0, ""),
     ]
+
+
+def _generated() -> list[dict[str, Any]]:
+    """The generated checks (`typed_queries.generated`, seeds 1 to 4: 1,000 communes nobody chose)."""
+    from chalicelib import brigades
+    from chalicelib.config import get_settings
+    from tools import typed_queries
+
+    rows = [row for seed in range(1, 5) for row in typed_queries.generated(get_settings().data_dir, seed)]
+    stats = typed_queries.evaluate(rows, lambda q: [c["insee"] for c in brigades.search_communes(q, limit=10)])
+    return [
+        _row(f"generated, {habit}: within the rank meant ({stats[habit]['count']} queries)",
+             100 * stats[habit]["topk"] / stats[habit]["count"], "%")
+        for habit in typed_queries.GENERATED_HABITS
+    ]  # fmt: skip
 
 
 def _p95(times: list[float]) -> float:
