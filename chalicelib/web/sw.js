@@ -11,6 +11,7 @@ const SHELL = [
   "static/citizen.js",
   "static/content.js",
   "static/brigades.js",
+  "static/combobox.js",
   "static/settings.js",
   "static/icon.svg",
   "static/icon-192.png",

@@ -1,23 +1,42 @@
 // Brigades: type-ahead search of a commune (ARIA combobox) or "Me géolocaliser", then the
 // competent unit and the nearest brigades with address, phone link and a map link.
 import { api } from "./api.js";
-import { clearProblem, debounce, el, setStatus, showProblem } from "./ui.js";
+import { communeCombobox } from "./combobox.js";
+import { clearProblem, el, setStatus, showProblem } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
 const KM = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 1 });
 
-let suggestions = [];
-let active = -1;
-let lastQuery = "";
-
 export function setupBrigades() {
-  const input = $("commune-input");
-  input.addEventListener("input", debounce(suggest, 200));
-  input.addEventListener("keydown", onKey);
-  input.addEventListener("blur", () => setTimeout(closeList, 150));
-  $("brigades-form").addEventListener("submit", (event) => {
+  const form = $("brigades-form");
+  const combobox = communeCombobox({
+    input: $("commune-input"),
+    list: $("commune-list"),
+    idPrefix: "commune-option",
+    search: async (query, current) => {
+      const answer = await api(`communes?q=${encodeURIComponent(query)}&limit=8`);
+      if (current()) {
+        clearProblem(form);
+        showIgnoredHints(answer.results);
+      }
+      return answer.results;
+    },
+    option: (commune, index) => [
+      commune.name,
+      el("span", { className: "meta" }, communeDetails(commune)),
+      matchExplanation(commune, index) ? el("span", { className: "match" }, matchExplanation(commune, index)) : null,
+    ],
+    choose,
+    empty: "Aucune commune trouvée.",
+    onClose: () => {
+      $("commune-note").hidden = true;
+    },
+    onError: (error) => showProblem(form, error, { focus: false }),
+  });
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (suggestions.length) choose(suggestions[Math.max(active, 0)]);
+    const commune = combobox.current();
+    if (commune) combobox.pick(commune);
   });
   $("locate").addEventListener("click", locate);
   showDataDate();
@@ -43,49 +62,6 @@ async function showDataDate() {
 }
 
 // --- Type-ahead ----------------------------------------------------------------------------------
-
-async function suggest() {
-  const form = $("brigades-form");
-  const query = $("commune-input").value.trim();
-  lastQuery = query;
-  if (query.length < 2) {
-    closeList();
-    return;
-  }
-  try {
-    const answer = await api(`communes?q=${encodeURIComponent(query)}&limit=8`);
-    if (query !== lastQuery) return; // an older answer arriving late
-    clearProblem(form);
-    showList(answer.results);
-    showIgnoredHints(answer.results);
-  } catch (error) {
-    closeList();
-    showProblem(form, error, { focus: false });
-  }
-}
-
-function showList(results) {
-  suggestions = results;
-  active = -1;
-  const list = $("commune-list");
-  list.replaceChildren(
-    ...results.map((commune, index) =>
-      el(
-        "li",
-        {
-          attrs: { id: `commune-option-${index}`, role: "option", "aria-selected": "false" },
-          on: { mousedown: (event) => event.preventDefault(), click: () => choose(commune) },
-        },
-        commune.name,
-        el("span", { className: "meta" }, communeDetails(commune)),
-        matchExplanation(commune, index) ? el("span", { className: "match" }, matchExplanation(commune, index)) : null,
-      ),
-    ),
-  );
-  if (!results.length) list.append(el("li", { className: "empty", attrs: { role: "option", "aria-disabled": "true" } }, "Aucune commune trouvée."));
-  list.hidden = false;
-  $("commune-input").setAttribute("aria-expanded", "true");
-}
 
 function communeDetails(commune) {
   return [(commune.postal_codes || [])[0], `département ${commune.department}`].filter(Boolean).join(" · ");
@@ -116,38 +92,8 @@ function showIgnoredHints(results) {
   note.hidden = !ignored.length;
 }
 
-function closeList() {
-  $("commune-list").hidden = true;
-  $("commune-note").hidden = true;
-  $("commune-input").setAttribute("aria-expanded", "false");
-  $("commune-input").removeAttribute("aria-activedescendant");
-}
-
-function onKey(event) {
-  const open = !$("commune-list").hidden && suggestions.length;
-  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-    if (!open) return;
-    event.preventDefault();
-    const step = event.key === "ArrowDown" ? 1 : -1;
-    highlight((active + step + suggestions.length) % suggestions.length);
-  } else if (event.key === "Escape") {
-    closeList();
-  } else if (event.key === "Enter" && open && active >= 0) {
-    event.preventDefault();
-    choose(suggestions[active]);
-  }
-}
-
-function highlight(index) {
-  active = index;
-  for (const option of $("commune-list").children) option.setAttribute("aria-selected", String(option.id === `commune-option-${index}`));
-  $("commune-input").setAttribute("aria-activedescendant", `commune-option-${index}`);
-  $(`commune-option-${index}`).scrollIntoView({ block: "nearest" });
-}
-
 async function choose(commune) {
   $("commune-input").value = commune.name;
-  closeList();
   await showNearest(commune.lat, commune.lon, commune);
 }
 

@@ -4,6 +4,7 @@
 // console's confirmation. The console passes what it shares (API calls with the session, the
 // département chosen, the confirmation dialog, the refresh of the current alert and the log).
 import { api } from "./api.js";
+import { communeCombobox } from "./combobox.js";
 import { clearProblem, debounce, el, setStatus, showProblem } from "./ui.js";
 
 const MAX_ALERT = 160;
@@ -14,9 +15,7 @@ const $ = (id) => document.getElementById(id);
 
 let shared = null; // {call, department, departmentName, confirm, audienceSentence, refresh}
 let communes = []; // [{insee, name}] in the order chosen
-let suggestions = [];
-let active = -1;
-let lastQuery = "";
+let communeList = null; // the type-ahead (combobox.js)
 let adviceLoaded = false;
 let composedText = "";
 let idempotencyKey = null;
@@ -27,10 +26,22 @@ export function setupComposer(options) {
   form.addEventListener("submit", submit);
   form.addEventListener("change", onChange);
   $("composer-sentence").addEventListener("input", onChange);
-  const input = $("composer-commune");
-  input.addEventListener("input", debounce(suggest, 200));
-  input.addEventListener("keydown", onKey);
-  input.addEventListener("blur", () => setTimeout(closeList, 150));
+  communeList = communeCombobox({
+    input: $("composer-commune"),
+    list: $("composer-commune-list"),
+    idPrefix: "composer-commune-option",
+    search: async (query) => {
+      const department = encodeURIComponent(shared.department());
+      const answer = await api(`communes?q=${encodeURIComponent(query)}&department=${department}&limit=8`);
+      const chosen = new Set(communes.map((c) => c.insee));
+      return answer.results.filter((c) => !chosen.has(c.insee));
+    },
+    option: (commune) => [commune.name, el("span", { className: "meta" }, (commune.postal_codes || [])[0] || commune.insee)],
+    choose,
+    empty: "Aucune commune de ce département trouvée.",
+    onError: (error) => showProblem(form, error, { focus: false }),
+    enterChoosesFirst: true, // Enter here chooses a commune, it never sends the alert
+  });
 }
 
 // A new département (or the first one): its communes only, and the advice list if not read yet.
@@ -38,7 +49,7 @@ export async function composerDepartmentChanged() {
   communes = [];
   renderCommunes();
   $("composer-commune").value = "";
-  closeList();
+  communeList.close();
   $("composer-date").max = localDate();
   $("composer-preview-heading").textContent = `Alerte cambriolages – ${shared.departmentName()}`;
   if (!adviceLoaded) await loadAdvice();
@@ -217,82 +228,8 @@ function resetFields() {
 
 // --- Communes: type-ahead restricted to the département (ARIA combobox) ----------------------------
 
-async function suggest() {
-  const form = $("composer-form");
-  const query = $("composer-commune").value.trim();
-  lastQuery = query;
-  if (query.length < 2) {
-    closeList();
-    return;
-  }
-  try {
-    const path = `communes?q=${encodeURIComponent(query)}&department=${encodeURIComponent(shared.department())}&limit=8`;
-    const answer = await api(path);
-    if (query !== lastQuery) return; // an older answer arriving late
-    const chosen = new Set(communes.map((c) => c.insee));
-    showList(answer.results.filter((c) => !chosen.has(c.insee)));
-  } catch (error) {
-    closeList();
-    showProblem(form, error, { focus: false });
-  }
-}
-
-function showList(results) {
-  suggestions = results;
-  active = -1;
-  const list = $("composer-commune-list");
-  list.replaceChildren(
-    ...results.map((commune, index) =>
-      el(
-        "li",
-        {
-          attrs: { id: `composer-commune-option-${index}`, role: "option", "aria-selected": "false" },
-          on: { mousedown: (event) => event.preventDefault(), click: () => choose(commune) },
-        },
-        commune.name,
-        el("span", { className: "meta" }, (commune.postal_codes || [])[0] || commune.insee),
-      ),
-    ),
-  );
-  if (!results.length) {
-    list.append(el("li", { className: "empty", attrs: { role: "option", "aria-disabled": "true", "aria-selected": "false" } }, "Aucune commune de ce département trouvée."));
-  }
-  list.hidden = false;
-  $("composer-commune").setAttribute("aria-expanded", "true");
-}
-
-function closeList() {
-  $("composer-commune-list").hidden = true;
-  $("composer-commune").setAttribute("aria-expanded", "false");
-  $("composer-commune").removeAttribute("aria-activedescendant");
-}
-
-function onKey(event) {
-  const open = !$("composer-commune-list").hidden && suggestions.length > 0;
-  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-    if (!open) return;
-    event.preventDefault();
-    const step = event.key === "ArrowDown" ? 1 : -1;
-    highlight((active + step + suggestions.length) % suggestions.length);
-  } else if (event.key === "Escape") {
-    closeList();
-  } else if (event.key === "Enter") {
-    event.preventDefault(); // Enter here chooses a commune, it never sends the alert
-    if (open) choose(suggestions[Math.max(active, 0)]);
-  }
-}
-
-function highlight(index) {
-  active = index;
-  const id = `composer-commune-option-${index}`;
-  for (const option of $("composer-commune-list").children) option.setAttribute("aria-selected", String(option.id === id));
-  $("composer-commune").setAttribute("aria-activedescendant", id);
-  $(id).scrollIntoView({ block: "nearest" });
-}
-
 function choose(commune) {
   const form = $("composer-form");
-  closeList();
   $("composer-commune").value = "";
   if (communes.length >= MAX_COMMUNES) {
     setStatus(form, `Une alerte compte au plus ${MAX_COMMUNES} communes.`, "error");
