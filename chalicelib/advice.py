@@ -46,18 +46,12 @@ class AdviceItem(Body):
             )
         return value
 
-    @field_validator("text", mode="before")
-    @classmethod
-    def _one_line(cls, value: object) -> object:
-        return clean_text(value)
+    _one_line = field_validator("text", mode="before")(clean_text)
 
     @field_validator("text")
     @classmethod
     def _length(cls, value: str) -> str:
-        count = rules.length(value)
-        if not 1 <= count <= MAX_LENGTH:
-            raise ValueError(f"Un conseil compte de 1 à {MAX_LENGTH} caractères (ici {count}).")
-        return rules.normalize_text(value)
+        return rules.counted_text(value, MAX_LENGTH, "Un conseil compte de 1 à {max} caractères (ici {length}).")
 
 
 class AdviceListBody(Body):

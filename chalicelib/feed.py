@@ -102,18 +102,12 @@ def is_https_url(value: str) -> bool:
 class PreventionPushBody(Body):
     text: str
 
-    @field_validator("text", mode="before")
-    @classmethod
-    def _one_line(cls, value: object) -> object:
-        return clean_text(value)
+    _one_line = field_validator("text", mode="before")(clean_text)
 
     @field_validator("text")
     @classmethod
     def _length(cls, value: str) -> str:
-        count = rules.length(value)
-        if not 1 <= count <= rules.MAX_LENGTH:
-            raise ValueError(rules.RULES_BY_ID["length"].message.format(max=rules.MAX_LENGTH, length=count))
-        return rules.normalize_text(value)
+        return rules.counted_text(value, rules.MAX_LENGTH, rules.RULES_BY_ID["length"].message)
 
 
 # --- Feed ---------------------------------------------------------------------------------------

@@ -104,6 +104,15 @@ def length(text: str) -> int:
     return len(regex.findall(r"\X", normalize_text(text)))
 
 
+def counted_text(text: str, maximum: int, message: str) -> str:
+    """The text normalised if it counts 1 to `maximum` characters; else a ValueError whose message
+    is `message` given `max` and `length` (a validator of the bodies that carry such a text)."""
+    count = length(text)
+    if not 1 <= count <= maximum:
+        raise ValueError(message.format(max=maximum, length=count))
+    return normalize_text(text)
+
+
 def check_alert(*, text: str, offence_type: str | None, offence_established: bool | None) -> list[Finding]:
     """Every rule an operational alert breaks (empty list: it may be sent)."""
     text = normalize_text(text)
