@@ -59,6 +59,7 @@ def _build(folder: Path, extra: dict[str, str]) -> Path:
         "chalicelib/config.py": (PROJECT / "chalicelib" / "config.py").read_text(),
         "chalicelib/data/communes.csv": "code_insee\n",
         "chalicelib/data/manifest.json": json.dumps({"data": {"units_updated": "2022-01-04", "built_at": "x"}}),
+        "chalicelib/data/indexes.pickle": "",
         **extra,
     }
     with zipfile.ZipFile(folder / "deployment.zip", "w") as archive:
@@ -80,7 +81,7 @@ def test_a_package_that_imports_in_a_clean_folder_is_reported(tmp_path: Path, mo
     monkeypatch.setattr(check_package, "IMPORT_RUNS", 2)
     report = check_package.check(_build(tmp_path / "ok", {"helper.py": "import json\n"}))
     assert report["handlers"] == ["app.app", "app.worker"]
-    assert report["data_files"] == ["communes.csv", "manifest.json"]
+    assert report["data_files"] == ["communes.csv", "indexes.pickle", "manifest.json"]
     assert report["data"]["units_updated"] == "2022-01-04"  # the check says what data the package carries
     assert report["modules_imported"] == 3  # app, chalicelib, helper
     assert report["import_app_ms"] > 0
@@ -96,6 +97,20 @@ def test_a_package_whose_data_has_no_manifest_fails_the_check(tmp_path: Path) ->
             archive.writestr(name, content)
     with pytest.raises(check_package.CheckError, match="make data"):
         check_package.check(build)
+
+
+def test_a_package_whose_indexes_were_not_saved_or_are_stale_fails_the_check(tmp_path: Path) -> None:
+    build = _build(tmp_path / "unsaved", {})
+    with zipfile.ZipFile(build / "deployment.zip") as archive:
+        kept = {name: archive.read(name) for name in archive.namelist() if not name.endswith("indexes.pickle")}
+    with zipfile.ZipFile(build / "deployment.zip", "w") as archive:
+        for name, content in kept.items():
+            archive.writestr(name, content)
+    with pytest.raises(check_package.CheckError, match=r"indexes\.pickle"):
+        check_package.check(build)
+    stale = {f"chalicelib/{name}": (PROJECT / "chalicelib" / name).read_text() for name in ("snapshot.py",)}
+    with pytest.raises(check_package.CheckError, match="other files or code"):  # an empty file is no snapshot
+        check_package.check(_build(tmp_path / "stale", stale))
 
 
 def test_a_dependency_that_does_not_import_fails_the_check(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@
 2. The zip is unpacked into a clean folder and imported there by this Python 3.11 with neither
    site-packages nor PYTHON* variables (`-S -E`): `app`, every function handler the SAM template
    names, every top-level package of the zip; then the packaged API handler answers a few GET
-   requests that need no AWS service (`tools/package_probe.py`), the brigade search among them.
+   requests that need no AWS service (`tools/package_probe.py`), the brigade search among them,
+   after checking that the packaged search indexes (`indexes.pickle`) load for this code and data.
 3. It reports the zip size, and the import times (median of fresh processes that write no
    bytecode, as on Lambda) of the packaged `app` (a cold start) and then of every chalicelib module
    (what the first requests of a container import besides: boto3, PynamoDB, pydantic, ...).
@@ -134,6 +135,8 @@ def check(build_dir: Path) -> dict[str, Any]:
             raise CheckError("no data in chalicelib/data: the brigade search would find nothing")
         if "manifest.json" not in data:
             raise CheckError("no chalicelib/data/manifest.json: the data did not go through `make data`'s checks")
+        if "indexes.pickle" not in data:
+            raise CheckError("no chalicelib/data/indexes.pickle: every cold start would build the search indexes")
         described = json.loads(archive.read("chalicelib/data/manifest.json"))["data"]
         with tempfile.TemporaryDirectory(prefix="lambda-task-") as folder:
             root = Path(folder)
@@ -144,6 +147,8 @@ def check(build_dir: Path) -> dict[str, Any]:
     first = runs[0]
     if first["failures"]:
         raise CheckError(f"imports failing in the package: {first['failures']}")
+    if first["snapshot"] is False:
+        raise CheckError("chalicelib/data/indexes.pickle is of other files or code: each cold start would build")
     failed = {path: answer for path, answer in first["smoke"].items() if answer["status"] != 200}
     if failed or not first["smoke"]:
         raise CheckError(f"the packaged API did not answer 200: {failed or 'no smoke request matched a route'}")
@@ -156,6 +161,7 @@ def check(build_dir: Path) -> dict[str, Any]:
         "handlers": handlers,
         "modules_imported": len(spec["modules"]),
         "data_files": data,
+        "indexes_snapshot_used": first["snapshot"],
         "data": described,
         "smoke_requests": first["smoke"],
     }

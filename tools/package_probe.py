@@ -67,6 +67,7 @@ def main() -> None:
             importlib.import_module(module)
         except Exception as exc:
             failures[module] = f"{type(exc).__name__}: {exc}"
+    snapshot = snapshot_used()
     smoke = {}
     for path, query in spec["requests"]:
         if path not in app.app.routes:
@@ -81,10 +82,21 @@ def main() -> None:
                 "domain_ms": domain_ms,
                 "domain_modules": len(domain),
                 "failures": failures,
+                "snapshot": snapshot,
                 "smoke": smoke,
             }
         )
     )
+
+
+def snapshot_used() -> bool | None:
+    """Whether the packaged search indexes load instead of being built (None: no such module)."""
+    try:
+        from chalicelib import snapshot
+        from chalicelib.config import get_settings
+    except ImportError:
+        return None
+    return snapshot.load(get_settings().data_dir) is not None
 
 
 if __name__ == "__main__":
