@@ -184,7 +184,10 @@ def invite(actor: User, body: InviteBody) -> dict[str, Any]:
 
 
 def resend_invitation(actor: User, username: str) -> dict[str, Any]:
-    cognito, pool, target = _managed(actor, "accounts:resend", username)
+    _may_manage_someone(actor, "accounts:resend")
+    cognito = _cognito()
+    pool = get_settings().cognito_user_pool_id
+    target = _target(cognito, pool, username)
     _authorize_on(actor, "accounts:resend", target["groups"])
     if target["status"] != "FORCE_CHANGE_PASSWORD":
         raise AppError("conflict", "Ce compte est déjà activé : son invitation ne peut plus être renvoyée.")
@@ -201,7 +204,10 @@ def resend_invitation(actor: User, username: str) -> dict[str, Any]:
 
 
 def disable(actor: User, username: str) -> dict[str, Any]:
-    cognito, pool, target = _managed(actor, "accounts:disable", username)
+    _may_manage_someone(actor, "accounts:disable")
+    cognito = _cognito()
+    pool = get_settings().cognito_user_pool_id
+    target = _target(cognito, pool, username)
     _authorize_on(actor, "accounts:disable", target["groups"], username=username)
     cognito.admin_disable_user(UserPoolId=pool, Username=username)
     cognito.admin_user_global_sign_out(UserPoolId=pool, Username=username)
@@ -211,7 +217,10 @@ def disable(actor: User, username: str) -> dict[str, Any]:
 
 
 def enable(actor: User, username: str) -> dict[str, Any]:
-    cognito, pool, target = _managed(actor, "accounts:enable", username)
+    _may_manage_someone(actor, "accounts:enable")
+    cognito = _cognito()
+    pool = get_settings().cognito_user_pool_id
+    target = _target(cognito, pool, username)
     _authorize_on(actor, "accounts:enable", target["groups"], username=username)
     cognito.admin_enable_user(UserPoolId=pool, Username=username)
     ACCESS.forget(username)
@@ -222,7 +231,10 @@ def enable(actor: User, username: str) -> dict[str, Any]:
 def reset_mfa(actor: User, username: str) -> dict[str, Any]:
     """Turns the account's TOTP off and ends its sessions: at its next login it enrols a new
     authenticator (required stages) or may do so (local)."""
-    cognito, pool, target = _managed(actor, "accounts:reset-mfa", username)
+    _may_manage_someone(actor, "accounts:reset-mfa")
+    cognito = _cognito()
+    pool = get_settings().cognito_user_pool_id
+    target = _target(cognito, pool, username)
     _authorize_on(actor, "accounts:reset-mfa", target["groups"], username=username)
     cognito.admin_set_user_mfa_preference(
         UserPoolId=pool, Username=username, SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False}
@@ -235,7 +247,10 @@ def reset_mfa(actor: User, username: str) -> dict[str, Any]:
 def remove(actor: User, username: str) -> dict[str, Any]:
     """Takes the account out of the groups `actor` manages (a chief: its département's); an account
     left in no group is deleted. Its sessions end either way."""
-    cognito, pool, target = _managed(actor, "accounts:remove", username)
+    _may_manage_someone(actor, "accounts:remove")
+    cognito = _cognito()
+    pool = get_settings().cognito_user_pool_id
+    target = _target(cognito, pool, username)
     if username.lower() == actor.username.lower():
         raise AppError("forbidden", "Vous ne pouvez pas supprimer votre propre compte.")
     if ADMIN in actor.groups:
@@ -261,14 +276,6 @@ def remove(actor: User, username: str) -> dict[str, Any]:
 
 def _heads(actor: User, group: str) -> bool:
     return f"{group}{CHIEF_SUFFIX}" in actor.groups
-
-
-def _managed(actor: User, action: str, username: str) -> tuple[Any, str, dict[str, Any]]:
-    """Cognito, the pool and the account to act on (read only if `actor` manages anyone)."""
-    _may_manage_someone(actor, action)
-    cognito = _cognito()
-    pool = get_settings().cognito_user_pool_id
-    return cognito, pool, _target(cognito, pool, username)
 
 
 def _may_manage_someone(actor: User, action: str) -> None:
