@@ -142,7 +142,7 @@ def _subscribe_devices(count: int) -> None:
 
 
 def _operator_headers() -> dict[str, str]:
-    from chalicelib.auth import login
+    from chalicelib.login import login
 
     token = login("corg-34", PASSWORD)["id_token"]
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
