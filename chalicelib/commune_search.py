@@ -26,8 +26,7 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -57,6 +56,7 @@ PER_TIER = 12  # candidates taken from each tier before ranking (≥ any page th
 # nothing starts with what was typed: the name's end, whole words before more, the start of a word
 INNER_END, INNER_WORDS, INNER_LETTERS = 0.2, 0.0, -0.4
 INNER_LETTERS_TYPED = 5
+INNER_INDEXED = 3  # inner words are indexed by their first letters
 INNER_HITS = 200  # the most inner matches looked at (a common word: `saint`)
 _ARRONDISSEMENT = re.compile(r" (\d+)(?:er|e) arrondissement$")
 
@@ -120,11 +120,13 @@ class CommuneSearch:
             self.entry_sounds, range(len(self.entries)), [*range(count), *former_communes], self.plain_scores
         )
         self._everywhere = Scope(self.plain, self.sound)
-        # the keys of compound names, one per line, to find a word typed from inside one
-        compound = [i for i, key in enumerate(current_keys) if " " in key]
-        self.inner_communes = array("i", compound)
-        self.inner_starts = array("i", _starts(current_keys[i] for i in compound))
-        self.inner_text = "\n" + "\n".join(current_keys[i] for i in compound) + "\n"
+        # compound names by the first letters of each word after their first, to find a word typed
+        # from inside one (`hossegor`)
+        inner: dict[str, list[int]] = {}
+        for commune, key in enumerate(current_keys):
+            for word in set(key.split(" ")[1:]) - names.JOINING_WORDS:
+                inner.setdefault(word[:INNER_INDEXED], []).append(commune)
+        self.inner = {start: array("i", communes) for start, communes in inner.items()}
         parent_codes = set(parent)
         by_insee = {code: i for i, code in enumerate(insee) if code in parent_codes}
         self.arrondissements: dict[int, dict[int, int]] = {}
@@ -142,39 +144,44 @@ class CommuneSearch:
         per_tier = max(PER_TIER, limit)
         hints = query.hints
         candidates: dict[int, _Candidate] = {}
+        whole: dict[int, _Candidate] = {}
+        codes = tuple(h for h in hints if not h.worded)  # they still apply to a whole name (`… 69`)
         if query.whole:  # `villeneuve sur lot` is a name, not `villeneuve sur` in the Lot
-            codes = tuple(h for h in hints if not h.worded)  # they still apply (`… saint martin 69`)
-            candidates = self._whole_name(query, codes, per_tier, base)
-            if candidates:
-                hints = codes
+            whole = self._candidates(query.whole, codes, per_tier, base, tolerant=False)
+            if any(c.kind in ("name", "prefix") for c in whole.values()):
+                candidates, hints = whole, codes
         if not candidates:
             candidates = self._candidates(query.name or query.whole, hints, per_tier, base)
+            if query.whole and not any(c.kind in ("name", "prefix") and c.hints for c in candidates.values()):
+                misspelt = self._misspelt_whole(query, whole, codes, candidates, per_tier, base)
+                if misspelt:
+                    candidates, hints = misspelt, codes
         ranked = sorted(candidates.values(), key=self._rank)
         used = {hint for c in candidates.values() if c.quality >= HINTED_QUALITY for hint in c.hints}
         ignored = tuple(h.text for h in hints if h.text not in used)
         return [Found(c.commune, c.matched_name, _kinds(c), ignored, round(self._score(c), 3)) for c in ranked[:limit]]
 
-    def _whole_name(
-        self, query: place_query.Query, codes: Sequence[Hint], per_tier: int, base: Scope
+    def _misspelt_whole(
+        self,
+        query: place_query.Query,
+        whole: dict[int, _Candidate],
+        codes: Sequence[Hint],
+        hinted: dict[int, _Candidate],
+        per_tier: int,
+        base: Scope,
     ) -> dict[int, _Candidate]:
-        """The candidates of the whole text when it is better read as one name than as a name
-        and hints (empty otherwise): it names or starts a commune; or, misspelt or written by ear,
-        it follows a joining word (`fleuy sur orne`) or the hints find nothing as good
-        (`fontenes saint martin` is not `fontenes` in Saint-Martin)."""
-        whole = self._candidates(query.whole, codes, per_tier, base, tolerant=False)
-        if any(c.kind in ("name", "prefix") for c in whole.values()):
-            return whole
+        """When the name and hints found no commune of that name there, the whole text may be one
+        name misspelt or written by ear: after a joining word (`fleuy sur orne`: a river ends the
+        name) or when it matches better than anything the hints agree with (`fontenes saint
+        martin` is not `fontenes` in Saint-Martin). Its candidates then, else nothing."""
         joined = _joined(query)
         if joined:
             whole = self._candidates(query.whole, codes, per_tier, base)
         best = max((c.quality for c in whole.values()), default=-math.inf)
         if best <= SHORTER_NAME:  # nothing, or only a shorter name (`valence en drome`: Valence)
             return {}
-        if joined:
-            return whole
-        hinted = self._candidates(query.name, query.hints, per_tier, base)
         agreed = max((c.quality for c in hinted.values() if c.hints), default=-math.inf)
-        return whole if best > agreed else {}
+        return whole if joined or best > agreed else {}
 
     def _score(self, candidate: _Candidate) -> float:
         return candidate.quality + self.weight[candidate.commune]
@@ -251,17 +258,21 @@ class CommuneSearch:
 
     def _match_inner(self, scope: Scope, typed: str, found: dict[int, _Candidate], per_tier: int) -> None:
         """Compound names with a word that starts as typed (`hossegor`, `courcouronnes`): what
-        people call a commune by its second name. One scan of the compound names' keys."""
-        text, needle, starts, communes = self.inner_text, " " + typed, self.inner_starts, self.inner_communes
-        hits: list[_Candidate] = []
-        position = text.find(needle)
-        while position != -1 and len(hits) < INNER_HITS:
-            commune = communes[bisect_right(starts, position) - 1]
-            if not scope.communes or commune in scope.communes:
-                after = text[position + len(needle)]
-                quality = INNER_END if after == "\n" else INNER_WORDS if after == " " else INNER_LETTERS
-                hits.append(_Candidate(commune, None, quality, "prefix"))
-            position = text.find(needle, position + 1)
+        people call a commune by its second name."""
+        first = typed.split(" ", 1)[0]
+        if len(first) < INNER_INDEXED or first in names.JOINING_WORDS:
+            return
+        needle, keys, hits = " " + typed, self.entry_keys, []
+        for commune in self.inner.get(first[:INNER_INDEXED], ()):
+            key = keys[commune]
+            at = key.find(needle)
+            if at < 0 or (scope.communes and commune not in scope.communes):
+                continue
+            end = at + len(needle)
+            quality = INNER_END if end == len(key) else INNER_WORDS if key[end] == " " else INNER_LETTERS
+            hits.append(_Candidate(commune, None, quality, "prefix"))
+            if len(hits) == INNER_HITS:
+                break
         for candidate in sorted(hits, key=lambda c: -self._score(c))[:per_tier]:
             self._keep(found, candidate)
 
@@ -468,14 +479,6 @@ def _joined(query: place_query.Query) -> bool:
     """Whether the words read as hints follow a word that joins them to the name (`fleury sur orne`)."""
     rest = query.whole.split()[len(query.name.split()) :]
     return bool(rest) and rest[0] in names.JOINING_WORDS
-
-
-def _starts(keys: Iterator[str]) -> Iterator[int]:
-    """Where each key starts in `"\\n" + "\\n".join(keys)`."""
-    start = 1
-    for key in keys:
-        yield start
-        start += len(key) + 1
 
 
 def _left_out(typed: list[str], name: list[str]) -> bool:
