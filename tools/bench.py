@@ -1,7 +1,9 @@
 """`make bench`: runs every module of `tools/benchmarks`, prints one table, writes artifacts/bench.json.
 
 Each benchmark module exposes `run() -> list[dict]`; a row has at least `benchmark`, `metric`,
-`value`, `unit` and, where the issue sets one, `target` and `ok` (bool).
+`value`, `unit` and, where the issue sets one, `target` and `ok` (bool). Each module runs in a
+fresh interpreter, as a Lambda container would: what an earlier one leaves in memory (moto's
+state, garbage for the collector to walk) would slow the timings of the next.
 Usage: python -m tools.bench [name ...] (default: all).
 """
 
@@ -10,7 +12,9 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,12 +30,15 @@ def discover(selected: list[str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--module"]:  # one module, in the interpreter the loop below started
+        rows = importlib.import_module(f"tools.benchmarks.{argv[1]}").run()
+        Path(argv[2]).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        return 0
     results: dict[str, Any] = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "rows": []}
     failed = False
     for name in discover(argv):
         print(f"== {name} …", flush=True)
-        module = importlib.import_module(f"tools.benchmarks.{name}")
-        rows = module.run()
+        rows = _run_alone(name)
         results["rows"].extend(rows)
         failed |= any(row.get("ok") is False for row in rows)
     _print_table(results["rows"])
@@ -39,6 +46,14 @@ def main(argv: list[str]) -> int:
     OUTPUT.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nwritten: {OUTPUT}")
     return 1 if failed else 0
+
+
+def _run_alone(name: str) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "rows.json"
+        subprocess.run([sys.executable, "-m", "tools.bench", "--module", name, str(out)], check=True)
+        rows: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
+    return rows
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
