@@ -292,31 +292,30 @@ class NameIndex:
         """
         whole: list[Span] = []
         partial: list[Span] = []
+        sorted_keys, children_of = self.keys, self._children  # locals: this loop runs for every typo search
         for key in keys:
-            lo, hi = 0, len(self.keys)
+            lo, hi = 0, len(sorted_keys)
             for i in range(len(key) + 1):
                 head = key[:i]
                 lo, hi = self.span(head, lo, hi)
                 if lo == hi:
                     break
-                candidates = [(head + key[i + 1 :], lo, hi)] if i < len(key) else []
+                variants = [(head + key[i + 1 :], lo, hi)] if i < len(key) else []
                 if i + 1 < len(key):
-                    candidates.append((head + key[i + 1] + key[i] + key[i + 2 :], lo, hi))
-                for letter, letter_lo, letter_hi in self._children(head, lo, hi):
-                    candidates.append((head + letter + key[i:], letter_lo, letter_hi))
+                    variants.append((head + key[i + 1] + key[i] + key[i + 2 :], lo, hi))
+                rest, substituted = key[i:], key[i + 1 :]
+                for letter, letter_lo, letter_hi in children_of(head, lo, hi):
+                    variants.append((head + letter + rest, letter_lo, letter_hi))
                     if i < len(key) and letter != key[i]:
-                        candidates.append((head + letter + key[i + 1 :], letter_lo, letter_hi))
-                for variant, within_lo, within_hi in candidates:
-                    self._add_span(variant, within_lo, within_hi, whole, partial)
+                        variants.append((head + letter + substituted, letter_lo, letter_hi))
+                for variant, within_lo, within_hi in variants:
+                    start = bisect_left(sorted_keys, variant, within_lo, within_hi)
+                    if start < within_hi and sorted_keys[start].startswith(variant):
+                        end = bisect_left(sorted_keys, variant + _END, start, within_hi)
+                        middle = bisect_right(sorted_keys, variant, start, end)
+                        whole.append((start, middle))
+                        partial.append((middle, end))
         return whole, partial
-
-    def _add_span(self, variant: str, lo: int, hi: int, whole: list[Span], partial: list[Span]) -> None:
-        start = bisect_left(self.keys, variant, lo, hi)
-        if start < hi and self.keys[start].startswith(variant):
-            end = bisect_left(self.keys, variant + _END, start, hi)
-            middle = bisect_right(self.keys, variant, start, end)
-            whole.append((start, middle))
-            partial.append((middle, end))
 
     def _children(self, head: str, lo: int, hi: int) -> list[tuple[str, int, int]]:
         """(letter, lo, hi) for each letter that follows `head` in some key (cached for short heads,
