@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import axe_playwright_python
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -16,7 +17,7 @@ from playwright.sync_api import expect
 PROJECT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE = Path(axe_playwright_python.__file__).with_name("axe.min.js")  # axe-core, as that package ships it
 CHROMIUM = "/usr/bin/chromium"
 # The flags that work on these machines (no sandbox as root, no network beyond loopback).
 CHROMIUM_ARGS = [
