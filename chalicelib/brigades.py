@@ -171,7 +171,7 @@ class Directory:
     @classmethod
     def load(cls, data_dir: Path) -> Directory:
         """The folder's data with its indexes from its snapshot (`snapshot.py`), or from its files."""
-        state = snapshot.load(data_dir)
+        state = _paused_collector(snapshot.load)(data_dir)
         if state is None:
             return cls(data_dir)
         found = cls.__new__(cls)

@@ -12,7 +12,6 @@ written by this project's own build, never from anything a request carries.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import os
@@ -45,26 +44,26 @@ def save(data_dir: Path, state: dict[str, Any]) -> Path:
     path = data_dir / FILE_NAME
     document = {"fingerprint": fingerprint(data_dir), "state": state}
     with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".indexes-", delete=False) as handle:
-        pickle.dump(document, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            pickle.dump(document, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            Path(handle.name).unlink()
+            raise
     os.chmod(handle.name, 0o644)  # read by whichever user runs the package (Lambda: not the builder)
     os.replace(handle.name, path)
     return path
 
 
 def load(data_dir: Path) -> dict[str, Any] | None:
-    """The saved state, if the folder has a snapshot of its current files made by this code."""
+    """The saved state, if the folder has a snapshot of its current files made by this code (the
+    caller pauses the cycle collector: hundreds of thousands of objects are created at once)."""
     path = data_dir / FILE_NAME
     if not path.exists():
         return None
     try:
         expected = fingerprint(data_dir)
-        gc.disable()  # hundreds of thousands of objects that live as long as the process
-        try:
-            with path.open("rb") as handle:  # read as it is unpickled: no second copy in memory
-                document = pickle.load(handle)  # noqa: S301 (our own build's file, see above)
-        finally:
-            gc.freeze()
-            gc.enable()
+        with path.open("rb") as handle:  # read as it is unpickled: no second copy in memory
+            document = pickle.load(handle)  # noqa: S301 (our own build's file, see above)
     except Exception as error:  # unreadable, truncated, classes renamed since: build from the files
         log.warning("search indexes: snapshot %s not used (%s), building from the files", path, error)
         return None

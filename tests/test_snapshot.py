@@ -4,6 +4,7 @@ built from the folder's current files by the current code, and then answers as a
 from __future__ import annotations
 
 import logging
+import pickle
 import shutil
 from pathlib import Path
 
@@ -86,3 +87,11 @@ def test_the_snapshot_is_readable_by_another_user_and_never_half_written(data_di
 
     assert path == data_dir / snapshot.FILE_NAME and path.stat().st_mode & 0o444 == 0o444
     assert [p.name for p in data_dir.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_a_snapshot_that_cannot_be_written_leaves_nothing_behind(data_dir: Path) -> None:
+    with pytest.raises((AttributeError, TypeError, pickle.PicklingError)):
+        snapshot.save(data_dir, {"resolver": lambda unit: unit})  # closures do not pickle
+
+    assert not (data_dir / snapshot.FILE_NAME).exists()
+    assert [p.name for p in data_dir.iterdir() if p.name.startswith(".")] == []

@@ -152,8 +152,10 @@ class PushService:
         return f"http://{host}:{port}"
 
     def serve_forever(self) -> None:
-        """Serve on this thread (an event loop of its own: uvloop where installed) until `stop()`."""
-        loop = _event_loop()
+        """Serve on this thread, on an event loop of its own (uvloop, as the worker) until `stop()`."""
+        import uvloop
+
+        loop = uvloop.new_event_loop()
         self._loop = loop
         try:
             loop.run_until_complete(loop.create_server(lambda: _Connection(self, loop), sock=self._socket))
@@ -393,14 +395,6 @@ class _Request:
     headers: _Headers
     body: bytes
     keep_alive: bool
-
-
-def _event_loop() -> asyncio.AbstractEventLoop:
-    try:
-        import uvloop
-    except ImportError:  # the stand-in still runs on a machine without it
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
 
 
 class _Connection(asyncio.Protocol):
