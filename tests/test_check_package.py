@@ -88,26 +88,24 @@ def test_a_package_that_imports_in_a_clean_folder_is_reported(tmp_path: Path, mo
     assert report["smoke_requests"]["/health"]["status"] == 200
 
 
-def test_a_package_whose_data_has_no_manifest_fails_the_check(tmp_path: Path) -> None:
-    build = _build(tmp_path / "raw", {})
+def without(build: Path, file_name: str) -> Path:
+    """The package rewritten without the file of that name."""
     with zipfile.ZipFile(build / "deployment.zip") as archive:
-        kept = {name: archive.read(name) for name in archive.namelist() if not name.endswith("manifest.json")}
+        kept = {name: archive.read(name) for name in archive.namelist() if not name.endswith(file_name)}
     with zipfile.ZipFile(build / "deployment.zip", "w") as archive:
         for name, content in kept.items():
             archive.writestr(name, content)
+    return build
+
+
+def test_a_package_whose_data_has_no_manifest_fails_the_check(tmp_path: Path) -> None:
     with pytest.raises(check_package.CheckError, match="make data"):
-        check_package.check(build)
+        check_package.check(without(_build(tmp_path / "raw", {}), "manifest.json"))
 
 
 def test_a_package_whose_indexes_were_not_saved_or_are_stale_fails_the_check(tmp_path: Path) -> None:
-    build = _build(tmp_path / "unsaved", {})
-    with zipfile.ZipFile(build / "deployment.zip") as archive:
-        kept = {name: archive.read(name) for name in archive.namelist() if not name.endswith("indexes.pickle")}
-    with zipfile.ZipFile(build / "deployment.zip", "w") as archive:
-        for name, content in kept.items():
-            archive.writestr(name, content)
     with pytest.raises(check_package.CheckError, match=r"indexes\.pickle"):
-        check_package.check(build)
+        check_package.check(without(_build(tmp_path / "unsaved", {}), "indexes.pickle"))
     stale = {f"chalicelib/{name}": (PROJECT / "chalicelib" / name).read_text() for name in ("snapshot.py",)}
     with pytest.raises(check_package.CheckError, match="other files or code"):  # an empty file is no snapshot
         check_package.check(_build(tmp_path / "stale", stale))
